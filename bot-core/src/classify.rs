@@ -1,0 +1,280 @@
+//! Rule matching: every rule of every intent file in one `RegexSet`, matched once per message.
+
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::borrow::Cow;
+
+use crate::content::{Content, ContentError, IntentContent};
+use crate::intent::Intent;
+
+/// Room for the lazy DFA of the rule set: large enough that it never gives up on long messages.
+const DFA_CACHE_BYTES: usize = 32 << 20;
+
+/// Which rule decided, and which entry answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub intent: Intent,
+    /// Index of the rule in its intent file.
+    pub rule: usize,
+    /// Index of the answering entry in its intent file.
+    pub entry: usize,
+}
+
+/// The result of matching a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Matched {
+    /// The highest-priority rule that counts, or `None` when no rule matched.
+    pub decision: Option<Decision>,
+    /// With a crisis: an overdose-now rule that matched as well, so the reply can carry both.
+    pub overdose_now: Option<Decision>,
+}
+
+struct Topics {
+    set: RegexSet,
+    regexes: Vec<Regex>,
+    /// Entry index of each topic pattern.
+    entry_of: Vec<usize>,
+}
+
+/// Compiled rules.
+pub struct Classifier {
+    idioms: Option<Regex>,
+    rules: RegexSet,
+    /// (intent, rule index) of each pattern of `rules`, in priority order.
+    rule_of: Vec<(Intent, usize)>,
+    /// Topic patterns per intent, indexed by rank.
+    topics: Vec<Topics>,
+}
+
+impl Classifier {
+    /// Compiles the rules, topics and idioms of `content`.
+    pub fn new(content: &Content) -> Result<Classifier, ContentError> {
+        let mut patterns = Vec::new();
+        let mut rule_of = Vec::new();
+        for file in &content.intents {
+            for (index, rule) in file.rules.iter().enumerate() {
+                patterns.push(rule.pattern.as_str());
+                rule_of.push((file.intent, index));
+            }
+        }
+        let rules = set_builder(&patterns).build().map_err(|_| {
+            // Find the rule at fault, for an error that names it.
+            let (intent, index) = rule_of
+                .iter()
+                .zip(&patterns)
+                .find(|(_, p)| builder(p).build().is_err())
+                .map(|(r, _)| *r)
+                .unwrap_or((Intent::Crisis, 0));
+            let file = content.intent(intent);
+            let rule = file.rules.get(index);
+            ContentError::Rule {
+                file: file.file.clone(),
+                rule: rule.map(|r| r.id.clone()).unwrap_or_default(),
+                message: rule
+                    .and_then(|r| builder(&r.pattern).build().err())
+                    .map_or_else(|| "the rule set is too large".into(), |e| e.to_string()),
+            }
+        })?;
+
+        let idioms = if content.normalize.idioms.is_empty() {
+            None
+        } else {
+            for idiom in &content.normalize.idioms {
+                builder(idiom).build().map_err(|e| ContentError::File {
+                    file: "normalize.toml".into(),
+                    message: format!("idiom {idiom:?}: {e}"),
+                })?;
+            }
+            let joined = content
+                .normalize
+                .idioms
+                .iter()
+                .map(|p| format!("(?:{p})"))
+                .collect::<Vec<_>>()
+                .join("|");
+            Some(builder(&joined).build().map_err(|e| ContentError::File {
+                file: "normalize.toml".into(),
+                message: format!("idioms: {e}"),
+            })?)
+        };
+
+        let topics = content
+            .intents
+            .iter()
+            .map(compile_topics)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Classifier {
+            idioms,
+            rules,
+            rule_of,
+            topics,
+        })
+    }
+
+    /// Blanks out idioms ("killing it at work") so that no rule sees them.
+    pub fn strip_idioms<'t>(&self, normalized: &'t str) -> Cow<'t, str> {
+        match &self.idioms {
+            Some(idioms) if idioms.is_match(normalized.as_bytes()) => {
+                let replaced = idioms.replace_all(normalized.as_bytes(), &b" "[..]);
+                Cow::Owned(String::from_utf8_lossy(&replaced).into_owned())
+            }
+            _ => Cow::Borrowed(normalized),
+        }
+    }
+
+    /// Matches normalised, idiom-free text against every rule.
+    pub fn classify(&self, content: &Content, text: &str) -> Matched {
+        let matches = self.rules.matches(text.as_bytes());
+        let mut decision = None;
+        let mut overdose_now = None;
+        for index in matches.iter() {
+            let (intent, rule) = self.rule_of[index];
+            if decision.is_some() && intent != Intent::Overdose {
+                continue;
+            }
+            let file = content.intent(intent);
+            let Some(entry) = self.answer(file, rule, text) else {
+                continue;
+            };
+            let found = Decision {
+                intent,
+                rule,
+                entry,
+            };
+            match decision {
+                None => {
+                    decision = Some(found);
+                    if intent != Intent::Crisis {
+                        break;
+                    }
+                }
+                Some(_) if file.entries[entry].urgent => {
+                    overdose_now = Some(found);
+                    break;
+                }
+                Some(_) => {}
+            }
+        }
+        Matched {
+            decision,
+            overdose_now,
+        }
+    }
+
+    /// The entry a matched rule answers with, or `None` when the rule does not count.
+    fn answer(&self, file: &IntentContent, rule: usize, text: &str) -> Option<usize> {
+        let rule = &file.rules[rule];
+        if let Some(entry) = rule.entry
+            && !rule.requires_topic
+        {
+            return Some(entry);
+        }
+        match (self.best_topic(file.intent, text), rule.entry) {
+            (Some(_), Some(entry)) => Some(entry),
+            (Some(topic), None) => Some(topic),
+            (None, _) if rule.requires_topic => None,
+            (None, entry) => Some(entry.unwrap_or(file.default_entry)),
+        }
+    }
+
+    /// The entry whose topic matches the longest stretch of text; ties go to the earlier entry.
+    pub fn best_topic(&self, intent: Intent, text: &str) -> Option<usize> {
+        let topics = &self.topics[intent.rank()];
+        let mut best: Option<(usize, usize)> = None; // (length, entry)
+        for index in topics.set.matches(text.as_bytes()).iter() {
+            let length = topics.regexes[index]
+                .find_iter(text.as_bytes())
+                .map(|m| m.len())
+                .max()
+                .unwrap_or(0);
+            let entry = topics.entry_of[index];
+            let better = match best {
+                None => true,
+                Some((best_len, best_entry)) => {
+                    length > best_len || (length == best_len && entry < best_entry)
+                }
+            };
+            if better {
+                best = Some((length, entry));
+            }
+        }
+        best.map(|(_, entry)| entry)
+    }
+}
+
+fn compile_topics(file: &IntentContent) -> Result<Topics, ContentError> {
+    let mut patterns = Vec::new();
+    let mut regexes = Vec::new();
+    let mut entry_of = Vec::new();
+    for (index, entry) in file.entries.iter().enumerate() {
+        for topic in &entry.topics {
+            let regex = builder(topic).build().map_err(|e| ContentError::Entry {
+                file: file.file.clone(),
+                entry: entry.id.clone(),
+                message: format!("topic {topic:?}: {e}"),
+            })?;
+            patterns.push(topic.as_str());
+            regexes.push(regex);
+            entry_of.push(index);
+        }
+    }
+    let set = set_builder(&patterns)
+        .build()
+        .map_err(|e| ContentError::File {
+            file: file.file.clone(),
+            message: format!("topics: {e}"),
+        })?;
+    Ok(Topics {
+        set,
+        regexes,
+        entry_of,
+    })
+}
+
+/// Patterns are ASCII and matched as bytes: `\b` is an ASCII word boundary, which keeps the fast DFA in
+/// use whatever script the message is written in.
+fn builder(pattern: &str) -> RegexBuilder {
+    let mut b = RegexBuilder::new(pattern);
+    b.unicode(false).dfa_size_limit(DFA_CACHE_BYTES);
+    b
+}
+
+fn set_builder(patterns: &[&str]) -> RegexSetBuilder {
+    let mut b = RegexSetBuilder::new(patterns);
+    b.unicode(false)
+        .dfa_size_limit(DFA_CACHE_BYTES)
+        .size_limit(64 << 20);
+    b
+}
+
+/// Words the rules know, for shortening stretched words: every run of two or more letters in the patterns.
+pub fn lexicon(content: &Content) -> Vec<String> {
+    let mut words = content.normalize.words.clone();
+    let patterns = content
+        .intents
+        .iter()
+        .flat_map(|f| {
+            f.rules.iter().map(|r| r.pattern.as_str()).chain(
+                f.entries
+                    .iter()
+                    .flat_map(|e| e.topics.iter().map(String::as_str)),
+            )
+        })
+        .chain(content.normalize.idioms.iter().map(String::as_str))
+        .chain(content.normalize.shorthand.values().map(String::as_str));
+    for pattern in patterns {
+        // Skip escapes such as \b and \s: the letter after a backslash is not a word.
+        let cleaned = pattern
+            .replace("\\b", " ")
+            .replace("\\s", " ")
+            .replace("\\w", " ");
+        words.extend(
+            cleaned
+                .split(|c: char| !c.is_ascii_lowercase())
+                .filter(|w| w.len() >= 2)
+                .map(String::from),
+        );
+    }
+    words.sort_unstable();
+    words.dedup();
+    words
+}

@@ -1,0 +1,435 @@
+//! Loading and validating the content in `intents/`: rules, entries and their sources.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::intent::Intent;
+use crate::markup;
+use crate::reply::{Block, FollowUp};
+
+/// The content files, in the order they are loaded.
+pub const FILES: [&str; 8] = [
+    "sources.toml",
+    "normalize.toml",
+    "crisis.toml",
+    "overdose.toml",
+    "reminder.toml",
+    "meeting.toml",
+    "principle.toml",
+    "other.toml",
+];
+
+/// The content compiled into the binary.
+const EMBEDDED: [&str; 8] = [
+    include_str!("../../intents/sources.toml"),
+    include_str!("../../intents/normalize.toml"),
+    include_str!("../../intents/crisis.toml"),
+    include_str!("../../intents/overdose.toml"),
+    include_str!("../../intents/reminder.toml"),
+    include_str!("../../intents/meeting.toml"),
+    include_str!("../../intents/principle.toml"),
+    include_str!("../../intents/other.toml"),
+];
+
+/// Why content could not be loaded. Every variant names the file, and the entry or rule when there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum ContentError {
+    #[error("cannot read content file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
+    #[error("{file}: entry {entry:?}: {message}")]
+    Entry {
+        file: String,
+        entry: String,
+        message: String,
+    },
+    #[error("{file}: rule {rule:?}: {message}")]
+    Rule {
+        file: String,
+        rule: String,
+        message: String,
+    },
+}
+
+/// A source an answer cites.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    /// The seed file (relative to `../shared/`) or `FACTS.md`.
+    pub file: String,
+    /// For a FACTS.md row: its first words.
+    #[serde(default)]
+    pub row: Option<String>,
+}
+
+/// A rule: when its pattern matches the normalised text, the message has the file's intent.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub pattern: String,
+    /// Index of the entry that answers, if the rule names one.
+    pub entry: Option<usize>,
+    /// The rule counts only when a topic of the file matches too.
+    pub requires_topic: bool,
+}
+
+/// One answer.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub title: Option<String>,
+    /// Indexes into [`Content::sources`].
+    pub sources: Vec<usize>,
+    pub group: Option<String>,
+    pub topics: Vec<String>,
+    pub list_group: Option<String>,
+    pub daily_from: Vec<String>,
+    pub urgent: bool,
+    pub blocks: Vec<Block>,
+    pub follow_ups: Vec<FollowUp>,
+}
+
+/// The rules and entries of one intent.
+#[derive(Debug, Clone)]
+pub struct IntentContent {
+    pub intent: Intent,
+    pub file: String,
+    pub default_entry: usize,
+    /// `other.toml` only: the answer to a message with no words in it.
+    pub empty_entry: Option<usize>,
+    /// `other.toml` only: the answer to small talk right after a crisis reply.
+    pub after_crisis_entry: Option<usize>,
+    pub rules: Vec<Rule>,
+    pub entries: Vec<Entry>,
+}
+
+impl IntentContent {
+    /// Finds an entry by id.
+    pub fn entry_index(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.id == id)
+    }
+
+    /// Entries of a group, in file order.
+    pub fn group(&self, group: &str) -> impl Iterator<Item = (usize, &Entry)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| e.group.as_deref() == Some(group))
+    }
+}
+
+/// The normalisation data.
+#[derive(Debug, Clone, Default)]
+pub struct NormalizeData {
+    pub shorthand: BTreeMap<String, String>,
+    pub emoji: BTreeMap<String, String>,
+    pub words: Vec<String>,
+    pub idioms: Vec<String>,
+}
+
+/// All content, validated.
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub sources: Vec<Source>,
+    pub normalize: NormalizeData,
+    /// One per intent, indexed by [`Intent::rank`].
+    pub intents: Vec<IntentContent>,
+}
+
+impl Content {
+    /// The content compiled into the binary.
+    pub fn embedded() -> Result<Content, ContentError> {
+        Content::from_texts(FILES.iter().copied().zip(EMBEDDED.iter().copied()))
+    }
+
+    /// Loads every file of [`FILES`] from a folder (an operator's localised copy of `intents/`).
+    pub fn from_dir(dir: &Path) -> Result<Content, ContentError> {
+        let mut texts = Vec::with_capacity(FILES.len());
+        for name in FILES {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| ContentError::Read { path, source })?;
+            texts.push((name, text));
+        }
+        Content::from_texts(texts.iter().map(|(n, t)| (*n, t.as_str())))
+    }
+
+    /// The content of one intent.
+    pub fn intent(&self, intent: Intent) -> &IntentContent {
+        &self.intents[intent.rank()]
+    }
+
+    fn from_texts<'a>(
+        texts: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Content, ContentError> {
+        let texts: HashMap<&str, &str> = texts.into_iter().collect();
+        let text_of = |name: &str| texts.get(name).copied().unwrap_or_default();
+
+        let sources: SourcesFile = parse_toml("sources.toml", text_of("sources.toml"))?;
+        let mut seen = HashSet::new();
+        for source in &sources.source {
+            if !seen.insert(source.id.as_str()) {
+                return Err(file_error(
+                    "sources.toml",
+                    format!("source {:?} is listed twice", source.id),
+                ));
+            }
+        }
+        let normalize: NormalizeFile = parse_toml("normalize.toml", text_of("normalize.toml"))?;
+
+        let mut intents = Vec::with_capacity(Intent::ALL.len());
+        for intent in Intent::ALL {
+            let file = format!("{intent}.toml");
+            let raw: IntentFile = parse_toml(&file, text_of(&file))?;
+            intents.push(build_intent(intent, file, raw, &sources.source)?);
+        }
+        let other = &intents[Intent::Other.rank()];
+        for (field, value) in [
+            ("empty_entry", other.empty_entry),
+            ("after_crisis_entry", other.after_crisis_entry),
+        ] {
+            if value.is_none() {
+                return Err(file_error("other.toml", format!("`{field}` is required")));
+            }
+        }
+        Ok(Content {
+            sources: sources.source,
+            normalize: NormalizeData {
+                shorthand: normalize.shorthand,
+                emoji: normalize.emoji,
+                words: normalize.words,
+                idioms: normalize.idioms,
+            },
+            intents,
+        })
+    }
+}
+
+fn file_error(file: &str, message: String) -> ContentError {
+    ContentError::File {
+        file: file.to_string(),
+        message,
+    }
+}
+
+fn parse_toml<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, ContentError> {
+    toml::from_str(text).map_err(|e| file_error(file, e.to_string()))
+}
+
+fn build_intent(
+    intent: Intent,
+    file: String,
+    raw: IntentFile,
+    sources: &[Source],
+) -> Result<IntentContent, ContentError> {
+    if raw.intent != intent.as_str() {
+        return Err(file_error(
+            &file,
+            format!("`intent = {:?}` but the file holds {intent}", raw.intent),
+        ));
+    }
+    let entry_err = |entry: &str, message: String| ContentError::Entry {
+        file: file.clone(),
+        entry: entry.to_string(),
+        message,
+    };
+    let mut ids = HashSet::new();
+    let mut entries = Vec::with_capacity(raw.entry.len());
+    for e in raw.entry {
+        if !ids.insert(e.id.clone()) {
+            return Err(entry_err(&e.id, "the id is used twice".into()));
+        }
+        let ids: Vec<&String> = match &e.source {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v.iter().collect(),
+        };
+        if ids.is_empty() {
+            return Err(entry_err(
+                &e.id,
+                "`source` is empty: every answer names its source".into(),
+            ));
+        }
+        let mut indexes = Vec::with_capacity(ids.len());
+        for id in ids {
+            let index = sources
+                .iter()
+                .position(|s| &s.id == id)
+                .ok_or_else(|| entry_err(&e.id, format!("source {id:?} is not in sources.toml")))?;
+            indexes.push(index);
+        }
+        let blocks = markup::parse(&e.text).map_err(|m| entry_err(&e.id, m))?;
+        for follow_up in &e.follow_ups {
+            if follow_up.label.trim().is_empty() || follow_up.message.trim().is_empty() {
+                return Err(entry_err(
+                    &e.id,
+                    "a follow-up has an empty label or message".into(),
+                ));
+            }
+        }
+        entries.push(Entry {
+            id: e.id,
+            title: e.title,
+            sources: indexes,
+            group: e.group,
+            topics: e.topics,
+            list_group: e.list_group,
+            daily_from: e.daily_from,
+            urgent: e.urgent,
+            blocks,
+            follow_ups: e.follow_ups,
+        });
+    }
+    let groups: HashSet<&str> = entries.iter().filter_map(|e| e.group.as_deref()).collect();
+    for e in &entries {
+        for group in e.list_group.iter().chain(&e.daily_from) {
+            if !groups.contains(group.as_str()) {
+                return Err(entry_err(&e.id, format!("group {group:?} has no entries")));
+            }
+        }
+        if e.list_group.is_some()
+            && entries
+                .iter()
+                .any(|o| o.group == e.list_group && o.title.is_none())
+        {
+            return Err(entry_err(
+                &e.id,
+                "every entry of a listed group needs a `title`".into(),
+            ));
+        }
+    }
+    let find = |id: &str, what: &str| -> Result<usize, ContentError> {
+        entries
+            .iter()
+            .position(|e| e.id == id)
+            .ok_or_else(|| file_error(&file, format!("{what} {id:?} is not an entry of this file")))
+    };
+    let default_entry = find(&raw.default_entry, "default_entry")?;
+    let empty_entry = raw
+        .empty_entry
+        .as_deref()
+        .map(|id| find(id, "empty_entry"))
+        .transpose()?;
+    let after_crisis_entry = raw
+        .after_crisis_entry
+        .as_deref()
+        .map(|id| find(id, "after_crisis_entry"))
+        .transpose()?;
+
+    let mut rule_ids = HashSet::new();
+    let mut rules = Vec::with_capacity(raw.rule.len());
+    for r in raw.rule {
+        if !rule_ids.insert(r.id.clone()) {
+            return Err(ContentError::Rule {
+                file: file.clone(),
+                rule: r.id,
+                message: "the id is used twice".into(),
+            });
+        }
+        let entry =
+            match r.entry.as_deref() {
+                None => None,
+                Some(id) => Some(entries.iter().position(|e| e.id == id).ok_or_else(|| {
+                    ContentError::Rule {
+                        file: file.clone(),
+                        rule: r.id.clone(),
+                        message: format!("entry {id:?} is not in this file"),
+                    }
+                })?),
+            };
+        rules.push(Rule {
+            id: r.id,
+            pattern: r.pattern,
+            entry,
+            requires_topic: r.requires_topic,
+        });
+    }
+    Ok(IntentContent {
+        intent,
+        file,
+        default_entry,
+        empty_entry,
+        after_crisis_entry,
+        rules,
+        entries,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourcesFile {
+    source: Vec<Source>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NormalizeFile {
+    #[serde(default)]
+    shorthand: BTreeMap<String, String>,
+    #[serde(default)]
+    emoji: BTreeMap<String, String>,
+    #[serde(default)]
+    words: Vec<String>,
+    #[serde(default)]
+    idioms: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentFile {
+    intent: String,
+    default_entry: String,
+    #[serde(default)]
+    empty_entry: Option<String>,
+    #[serde(default)]
+    after_crisis_entry: Option<String>,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+    entry: Vec<RawEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    pattern: String,
+    #[serde(default)]
+    entry: Option<String>,
+    #[serde(default)]
+    requires_topic: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    id: String,
+    #[serde(default)]
+    title: Option<String>,
+    source: OneOrMany,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    topics: Vec<String>,
+    #[serde(default)]
+    list_group: Option<String>,
+    #[serde(default)]
+    daily_from: Vec<String>,
+    #[serde(default)]
+    urgent: bool,
+    text: String,
+    #[serde(default)]
+    follow_ups: Vec<FollowUp>,
+}

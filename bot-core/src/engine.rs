@@ -1,0 +1,263 @@
+//! The bot: text and context in, a reply out.
+
+use chrono::{Datelike as _, NaiveDate};
+use serde::Serialize;
+
+use crate::classify::{Classifier, Decision, lexicon};
+use crate::content::{Content, ContentError, Entry};
+use crate::intent::Intent;
+use crate::normalize::Normalizer;
+use crate::reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
+
+/// Where a message comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    #[default]
+    Terminal,
+    Telegram,
+    Discord,
+}
+
+/// A private conversation or a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatKind {
+    #[default]
+    Direct,
+    Group,
+}
+
+/// What the core knows besides the text. Adapters fill it in; nothing in it is the person's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    pub platform: Platform,
+    pub chat: ChatKind,
+    /// The person's local date (or the server's): picks the principle of the day.
+    pub today: NaiveDate,
+    /// The previous reply in this conversation was a crisis reply: small talk now gets a gentle reminder of
+    /// the crisis lines, never a cheerful change of subject.
+    pub after_crisis: bool,
+}
+
+impl Context {
+    /// A direct conversation on `platform` on `today`.
+    pub fn new(platform: Platform, today: NaiveDate) -> Self {
+        Context {
+            platform,
+            chat: ChatKind::Direct,
+            today,
+            after_crisis: false,
+        }
+    }
+
+    /// Carries what the next message needs from a reply: after a crisis reply, small talk keeps getting the
+    /// crisis lines until the conversation moves on to something else.
+    pub fn remember(&mut self, reply: &Reply) {
+        self.after_crisis =
+            reply.intent == Intent::Crisis || (self.after_crisis && reply.intent == Intent::Other);
+    }
+}
+
+/// The intent of one message, without building a reply (for `classify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Classification {
+    pub intent: Intent,
+    pub urgent: bool,
+}
+
+/// The bot's core: compiled rules over validated content.
+pub struct Bot {
+    content: Content,
+    normalizer: Normalizer,
+    classifier: Classifier,
+}
+
+/// Why a message got the answer it got, before the answer is built.
+struct Route {
+    intent: Intent,
+    rule: String,
+    entries: Vec<(Intent, usize)>,
+}
+
+impl Bot {
+    /// Compiles `content` into a bot.
+    pub fn new(content: Content) -> Result<Bot, ContentError> {
+        let classifier = Classifier::new(&content)?;
+        let normalizer = Normalizer::new(content.normalize.shorthand.clone(), lexicon(&content))
+            .with_emoji(content.normalize.emoji.clone());
+        Ok(Bot {
+            content,
+            normalizer,
+            classifier,
+        })
+    }
+
+    /// The bot with the content compiled into the binary.
+    pub fn embedded() -> Result<Bot, ContentError> {
+        Bot::new(Content::embedded()?)
+    }
+
+    /// The loaded content.
+    pub fn content(&self) -> &Content {
+        &self.content
+    }
+
+    /// The normalised form of `text` that rules are matched against (idioms blanked out).
+    pub fn normalize(&self, text: &str) -> String {
+        let normalized = self.normalizer.normalize(text);
+        self.classifier.strip_idioms(&normalized).into_owned()
+    }
+
+    /// The intent of a message and whether it is urgent.
+    pub fn classify(&self, text: &str) -> Classification {
+        let normalized = self.normalizer.normalize(text);
+        let text = self.classifier.strip_idioms(&normalized);
+        let matched = self.classifier.classify(&self.content, &text);
+        match matched.decision {
+            None => Classification {
+                intent: Intent::Other,
+                urgent: false,
+            },
+            Some(d) => Classification {
+                intent: d.intent,
+                urgent: self.content.intent(d.intent).entries[d.entry].urgent,
+            },
+        }
+    }
+
+    /// Answers one message.
+    pub fn respond(&self, text: &str, context: &Context) -> Reply {
+        let route = self.route(text, context);
+        self.build(route, context)
+    }
+
+    fn route(&self, text: &str, context: &Context) -> Route {
+        let other = self.content.intent(Intent::Other);
+        let normalized = self.normalizer.normalize(text);
+        if normalized.is_empty() {
+            let entry = if context.after_crisis {
+                other.after_crisis_entry
+            } else {
+                other.empty_entry
+            };
+            return Route {
+                intent: Intent::Other,
+                rule: "other:empty-input".into(),
+                entries: vec![(Intent::Other, entry.expect("validated at load"))],
+            };
+        }
+        let stripped = self.classifier.strip_idioms(&normalized);
+        let matched = self.classifier.classify(&self.content, &stripped);
+        let Some(Decision {
+            intent,
+            rule,
+            entry,
+        }) = matched.decision
+        else {
+            let entry = if context.after_crisis {
+                other.after_crisis_entry.expect("validated at load")
+            } else {
+                other.default_entry
+            };
+            return Route {
+                intent: Intent::Other,
+                rule: "other:no-rule-matched".into(),
+                entries: vec![(Intent::Other, entry)],
+            };
+        };
+        let file = self.content.intent(intent);
+        let rule = format!("{}:{}", intent, file.rules[rule].id);
+        let mut entries = vec![(intent, entry)];
+        if let Some(od) = matched.overdose_now {
+            entries.push((Intent::Overdose, od.entry));
+        }
+        if intent == Intent::Other && context.after_crisis {
+            entries = vec![(
+                Intent::Other,
+                other.after_crisis_entry.expect("validated at load"),
+            )];
+        }
+        Route {
+            intent,
+            rule,
+            entries,
+        }
+    }
+
+    fn build(&self, route: Route, context: &Context) -> Reply {
+        let mut blocks = Vec::new();
+        let mut follow_ups: Vec<FollowUp> = Vec::new();
+        let mut used = Vec::new();
+        let mut urgent = false;
+        for (intent, index) in route.entries {
+            let file = self.content.intent(intent);
+            let entry = &file.entries[index];
+            urgent |= entry.urgent;
+            used.push((intent, index));
+            blocks.extend(entry_blocks(entry));
+            if let Some(group) = &entry.list_group {
+                blocks.extend(file.group(group).filter_map(|(_, e)| {
+                    e.title
+                        .as_ref()
+                        .map(|t| Block::plain(BlockKind::Item, t.clone()))
+                }));
+            }
+            let mut shown = entry;
+            if !entry.daily_from.is_empty() {
+                let pool: Vec<usize> = entry
+                    .daily_from
+                    .iter()
+                    .flat_map(|g| file.group(g).map(|(i, _)| i))
+                    .collect();
+                let day = context.today.num_days_from_ce().unsigned_abs() as usize;
+                let pick = pool[day % pool.len()];
+                shown = &file.entries[pick];
+                used.push((intent, pick));
+                blocks.extend(entry_blocks(shown));
+            }
+            follow_ups.extend(shown.follow_ups.iter().cloned());
+        }
+        follow_ups.dedup();
+
+        let mut sources: Vec<SourceRef> = Vec::new();
+        for &(intent, index) in &used {
+            for &s in &self.content.intent(intent).entries[index].sources {
+                let source = &self.content.sources[s];
+                if !sources.iter().any(|r| r.id == source.id) {
+                    sources.push(SourceRef {
+                        id: source.id.clone(),
+                        title: source.title.clone(),
+                        file: source.file.clone(),
+                    });
+                }
+            }
+        }
+        Reply {
+            intent: route.intent,
+            urgent,
+            blocks,
+            follow_ups,
+            explanation: Explanation {
+                intent: route.intent,
+                rule: route.rule,
+                entries: used
+                    .iter()
+                    .map(|&(i, e)| format!("{}:{}", i, self.content.intent(i).entries[e].id))
+                    .collect(),
+                sources,
+            },
+        }
+    }
+}
+
+/// An entry's blocks, under its title when it has one.
+fn entry_blocks(entry: &Entry) -> impl Iterator<Item = Block> + '_ {
+    let heading = entry.title.as_ref().map(|title| Block {
+        kind: BlockKind::Heading,
+        spans: vec![Span::Strong {
+            text: title.clone(),
+        }],
+    });
+    heading.into_iter().chain(entry.blocks.iter().cloned())
+}

@@ -1,0 +1,19 @@
+//! The core of recovery-bot: pure and synchronous. A message and its [`Context`] go in, a platform-neutral
+//! [`Reply`] comes out. No network, no clock, no platform types: the Telegram and Discord adapters and the
+//! terminal chat all call [`Bot::respond`].
+//!
+//! What the bot says and the rules that choose it are data, in the workspace's `intents/` folder
+//! ([`Content`]); every answer names its source.
+
+mod classify;
+pub mod content;
+mod engine;
+mod intent;
+pub mod markup;
+pub mod normalize;
+pub mod reply;
+
+pub use content::{Content, ContentError};
+pub use engine::{Bot, ChatKind, Classification, Context, Platform};
+pub use intent::Intent;
+pub use reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};

@@ -1,0 +1,192 @@
+//! The platform-neutral reply: ordered blocks of lightly marked-up text, follow-ups and flags.
+//! Adapters render it (HTML for Telegram, Markdown for Discord, plain text for the terminal).
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+use crate::intent::Intent;
+
+/// A run of inline text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Span {
+    /// Plain text.
+    Text { text: String },
+    /// Emphasised text.
+    Strong { text: String },
+    /// A link: `https:` URL, or `tel:` / `sms:` for phone numbers; `strong` when inside emphasis.
+    Link {
+        text: String,
+        target: String,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        strong: bool,
+    },
+}
+
+impl Span {
+    /// The words a reader sees.
+    pub fn text(&self) -> &str {
+        match self {
+            Span::Text { text } | Span::Strong { text } | Span::Link { text, .. } => text,
+        }
+    }
+}
+
+/// What a block is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    Heading,
+    Paragraph,
+    /// A list item; consecutive items form one list.
+    Item,
+}
+
+/// One block of a reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub spans: Vec<Span>,
+}
+
+impl Block {
+    /// A block of plain text.
+    pub fn plain(kind: BlockKind, text: impl Into<String>) -> Self {
+        Block {
+            kind,
+            spans: vec![Span::Text { text: text.into() }],
+        }
+    }
+}
+
+/// A suggested next message, shown as a button where the platform has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FollowUp {
+    /// Button label.
+    pub label: String,
+    /// The message sent to the bot when the button is pressed.
+    pub message: String,
+}
+
+/// Where an answer came from, for `--explain` and tests. Never contains the person's message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    pub intent: Intent,
+    /// `file:rule-id` of the rule that decided the intent, or a built-in reason such as `empty-input`.
+    pub rule: String,
+    /// The content entries used, in order, each as `file:entry-id`.
+    pub entries: Vec<String>,
+    /// Source ids the entries cite (from `intents/sources.toml`), in order, without repeats.
+    pub sources: Vec<SourceRef>,
+}
+
+/// A cited source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceRef {
+    pub id: String,
+    pub title: String,
+    pub file: String,
+}
+
+/// A reply, ready to be rendered by any adapter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reply {
+    pub intent: Intent,
+    /// A crisis or an overdose happening now: adapters show it at once and never hide it.
+    pub urgent: bool,
+    pub blocks: Vec<Block>,
+    pub follow_ups: Vec<FollowUp>,
+    pub explanation: Explanation,
+}
+
+impl Reply {
+    /// The reply as plain text: list items as bullets, links as `text (url)`.
+    pub fn plain_text(&self) -> String {
+        render_plain(&self.blocks)
+    }
+}
+
+/// Renders blocks as plain text, one block per line, a blank line between paragraphs.
+pub fn render_plain(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    let mut previous: Option<BlockKind> = None;
+    for block in blocks {
+        if let Some(prev) = previous {
+            let tight = block.kind == BlockKind::Item && prev != BlockKind::Heading;
+            out.push_str(if tight { "\n" } else { "\n\n" });
+        }
+        if block.kind == BlockKind::Item {
+            out.push_str("• ");
+        }
+        for span in &block.spans {
+            match span {
+                Span::Text { text } | Span::Strong { text } => out.push_str(text),
+                Span::Link { text, target, .. } => {
+                    out.push_str(text);
+                    if let Some(url) = visible_url(text, target) {
+                        let _ = write!(out, " ({url})");
+                    }
+                }
+            }
+        }
+        previous = Some(block.kind);
+    }
+    out
+}
+
+/// The URL to show after a link's text in plain renderings, if the text does not already say it.
+pub fn visible_url<'a>(text: &str, target: &'a str) -> Option<&'a str> {
+    if target.starts_with("tel:") || target.starts_with("sms:") {
+        return None;
+    }
+    let bare = target
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.")
+        .trim_end_matches('/');
+    if text.to_lowercase().contains(&bare.to_lowercase()) {
+        None
+    } else {
+        Some(target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_rendering_shows_bullets_and_urls_once() {
+        let blocks = vec![
+            Block::plain(BlockKind::Paragraph, "Call or text:"),
+            Block {
+                kind: BlockKind::Item,
+                spans: vec![Span::Link {
+                    text: "988".into(),
+                    target: "tel:988".into(),
+                    strong: true,
+                }],
+            },
+            Block {
+                kind: BlockKind::Item,
+                spans: vec![Span::Link {
+                    text: "988lifeline.org".into(),
+                    target: "https://988lifeline.org".into(),
+                    strong: false,
+                }],
+            },
+            Block {
+                kind: BlockKind::Paragraph,
+                spans: vec![Span::Link {
+                    text: "the guide".into(),
+                    target: "https://example.org/guide".into(),
+                    strong: false,
+                }],
+            },
+        ];
+        assert_eq!(
+            render_plain(&blocks),
+            "Call or text:\n• 988\n• 988lifeline.org\n\nthe guide (https://example.org/guide)"
+        );
+    }
+}
