@@ -1,0 +1,301 @@
+//! Behaviour of the core through its public API, with the built-in content.
+
+use bot_core::{Block, Bot, Context, Intent, Platform, Reply, Span};
+use chrono::NaiveDate;
+use std::sync::OnceLock;
+
+fn bot() -> &'static Bot {
+    static BOT: OnceLock<Bot> = OnceLock::new();
+    BOT.get_or_init(|| Bot::embedded().expect("the built-in content is valid"))
+}
+
+fn context() -> Context {
+    Context::new(
+        Platform::Terminal,
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+    )
+}
+
+fn ask(text: &str) -> Reply {
+    bot().respond(text, &context())
+}
+
+fn first_block_text(reply: &Reply) -> String {
+    bot_core::reply::render_plain(&reply.blocks[..1])
+}
+
+#[test]
+fn crisis_wins_over_everything_else_in_the_message() {
+    for text in [
+        "I want a meeting but honestly I'd rather be dead",
+        "what are the principles of recovery? also i want to kill myself",
+        "remind me at 8am. i won't be around after tonight anyway",
+        "can you find an NA meeting, i don't think i can keep going",
+    ] {
+        let reply = ask(text);
+        assert_eq!(reply.intent, Intent::Crisis, "{text}");
+        assert!(reply.urgent, "{text}");
+        let text_out = reply.plain_text();
+        assert!(text_out.contains("988"), "{text}");
+        assert!(text_out.contains("911"), "{text}");
+        assert!(text_out.contains("741741"), "{text}");
+    }
+}
+
+#[test]
+fn a_crisis_reply_leads_with_help_says_it_is_a_bot_and_offers_no_small_talk() {
+    let reply = ask("i dont want to live anymore");
+    let first = first_block_text(&reply);
+    assert!(first.contains("bot"), "{first}");
+    let second = bot_core::reply::render_plain(&reply.blocks[1..2]);
+    assert!(second.contains("988"), "the first step is 988: {second}");
+    assert!(reply.follow_ups.is_empty());
+    // Crisis Text Line, the seed's 24/7 line and help outside the US are all there.
+    let all = reply.plain_text();
+    for needle in ["HOME to 741741", "1-800-867-4673", "findahelpline.com"] {
+        assert!(all.contains(needle), "{needle}");
+    }
+}
+
+#[test]
+fn crisis_and_overdose_now_in_one_message_get_both_answers_crisis_first() {
+    let reply = ask("i took a handful of pills on purpose and now my lips are turning blue");
+    assert_eq!(reply.intent, Intent::Crisis);
+    let entries = &reply.explanation.entries;
+    assert!(entries[0].starts_with("crisis:"), "{entries:?}");
+    assert!(entries.iter().any(|e| e == "overdose:now"), "{entries:?}");
+    assert!(reply.plain_text().contains("naloxone"));
+}
+
+#[test]
+fn idioms_do_not_trip_the_crisis_rules() {
+    for text in [
+        "I'm killing it at work",
+        "dying to see that film",
+        "this exam murdered me",
+        "kill the process",
+        "my phone died",
+        "this workout is killing me",
+        "I'm dying of laughter",
+        "my brother said he's gonna kill me if i eat his fries 😂",
+        "watched suicide squad last night",
+        "shoot me a text later",
+    ] {
+        assert_ne!(ask(text).intent, Intent::Crisis, "{text}");
+    }
+}
+
+#[test]
+fn danger_to_others_and_from_others_is_a_crisis() {
+    for text in [
+        "my friend says she will kill herself",
+        "he threatened to kill me",
+        "my ex says he'll kill me if i leave",
+        "my dad said he is going to shoot himself",
+    ] {
+        let reply = ask(text);
+        assert_eq!(reply.intent, Intent::Crisis, "{text}");
+        assert!(reply.plain_text().contains("911"), "{text}");
+    }
+}
+
+#[test]
+fn method_questions_get_the_crisis_reply_and_no_method() {
+    let reply = ask("how many pills would it take to not wake up");
+    assert_eq!(reply.intent, Intent::Crisis);
+    assert_eq!(reply.explanation.entries, ["crisis:no-method"]);
+    let text = reply.plain_text().to_lowercase();
+    assert!(text.contains("can't help with that"));
+    assert!(!text.contains("mg"), "no amounts");
+}
+
+#[test]
+fn shorthand_misspellings_and_stretched_letters_are_understood() {
+    for text in [
+        "kms",
+        "i'm sucidal",
+        "i wanna die",
+        "i want 2 die",
+        "unaliving myself is all i think about",
+        "i want to dieeeee",
+        "no point livin no more",
+    ] {
+        assert_eq!(ask(text).intent, Intent::Crisis, "{text}");
+    }
+}
+
+#[test]
+fn overdose_happening_now_is_urgent_and_gives_the_steps() {
+    let reply = ask("my friend took too much heroin and won't wake up");
+    assert_eq!(reply.intent, Intent::Overdose);
+    assert!(reply.urgent);
+    let text = reply.plain_text();
+    for needle in ["911", "naloxone", "side", "Stay with them"] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    let questions = ask("how do fentanyl test strips work");
+    assert_eq!(questions.intent, Intent::Overdose);
+    assert!(!questions.urgent);
+    assert_eq!(questions.explanation.entries, ["overdose:test-strips"]);
+}
+
+#[test]
+fn principles_list_and_explain() {
+    let list = ask("what are the principles of recovery");
+    assert_eq!(list.intent, Intent::Principle);
+    let items = list
+        .blocks
+        .iter()
+        .filter(|b| b.kind == bot_core::BlockKind::Item)
+        .count();
+    assert_eq!(items, 10, "all ten guiding principles are listed");
+
+    let hope = ask("explain hope");
+    assert_eq!(hope.intent, Intent::Principle);
+    assert!(hope.plain_text().contains("hope"));
+    assert!(hope.explanation.sources.iter().any(|s| s.id == "seed-003"));
+
+    let dimensions = ask("explain the four dimensions");
+    let text = dimensions.plain_text();
+    for dimension in ["Health", "Home", "Purpose", "Community"] {
+        assert!(text.contains(dimension), "{dimension} in {text}");
+    }
+}
+
+#[test]
+fn principle_of_the_day_changes_with_the_date_and_is_stable_within_a_day() {
+    let on = |day: u32| {
+        let context = Context::new(
+            Platform::Terminal,
+            NaiveDate::from_ymd_opt(2026, 9, day).unwrap(),
+        );
+        bot()
+            .respond("principle of the day", &context)
+            .explanation
+            .entries
+    };
+    assert_eq!(on(1), on(1));
+    assert_ne!(on(1), on(2));
+    assert_eq!(
+        on(1).len(),
+        2,
+        "the intro entry and the principle it picked"
+    );
+}
+
+#[test]
+fn every_reply_names_its_sources() {
+    for text in [
+        "hi",
+        "thanks",
+        "what is recovery",
+        "find a meeting",
+        "remind me every day",
+        "narcan",
+        "kms",
+        "asdf qwerty",
+        "",
+    ] {
+        let reply = ask(text);
+        assert!(
+            !reply.explanation.sources.is_empty(),
+            "{text:?}: {:?}",
+            reply.explanation
+        );
+        assert!(!reply.blocks.is_empty());
+    }
+}
+
+#[test]
+fn small_talk_right_after_a_crisis_keeps_the_lines_in_view() {
+    let mut context = context();
+    let crisis = bot().respond("i want to end it all", &context);
+    context.remember(&crisis);
+    let after = bot().respond("never mind", &context);
+    assert_eq!(after.intent, Intent::Other);
+    assert!(after.plain_text().contains("988"));
+    assert_eq!(after.explanation.entries, ["other:after-crisis"]);
+    context.remember(&after);
+    let moved_on = bot().respond("what is recovery", &context);
+    context.remember(&moved_on);
+    assert!(!context.after_crisis);
+}
+
+#[test]
+fn bad_input_gets_a_sensible_answer() {
+    let huge = "a".repeat(1 << 20);
+    let huge_with_crisis = format!("{} i want to kill myself {}", "word ".repeat(100_000), "x");
+    let cases: Vec<(&str, Intent)> = vec![
+        ("", Intent::Other),
+        ("   \n\t  ", Intent::Other),
+        ("🙂🙂🙂", Intent::Other),
+        ("\u{0000}\u{0007}\u{202E}", Intent::Other),
+        ("مرحبا، كيف حالك؟", Intent::Other),
+        (&huge, Intent::Other),
+        (&huge_with_crisis, Intent::Crisis),
+    ];
+    for (text, intent) in cases {
+        let reply = ask(text);
+        assert_eq!(
+            reply.intent,
+            intent,
+            "{}",
+            text.chars().take(40).collect::<String>()
+        );
+        assert!(!reply.plain_text().is_empty());
+    }
+    assert!(ask("").plain_text().contains("didn't catch any words"));
+}
+
+#[test]
+fn classify_agrees_with_respond() {
+    for text in [
+        "kms",
+        "how to give naloxone",
+        "any AA meetings tonight",
+        "explain hope",
+        "stop my daily messages",
+        "hey",
+    ] {
+        let c = bot().classify(text);
+        let r = ask(text);
+        assert_eq!((c.intent, c.urgent), (r.intent, r.urgent), "{text}");
+    }
+}
+
+#[test]
+fn follow_ups_lead_to_an_answer_of_their_own() {
+    for file in &bot().content().intents {
+        for entry in &file.entries {
+            for follow_up in &entry.follow_ups {
+                let reply = ask(&follow_up.message);
+                assert_ne!(
+                    reply.explanation.rule, "other:no-rule-matched",
+                    "{}:{} follow-up {:?}",
+                    file.file, entry.id, follow_up.message
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn links_are_https_or_phone_numbers() {
+    for file in &bot().content().intents {
+        for entry in &file.entries {
+            for span in entry.blocks.iter().flat_map(|b: &Block| &b.spans) {
+                if let Span::Link { target, .. } = span {
+                    assert!(
+                        target.starts_with("https://")
+                            || target.starts_with("http://")
+                            || target.starts_with("tel:")
+                            || target.starts_with("sms:"),
+                        "{}:{} {target}",
+                        file.file,
+                        entry.id
+                    );
+                }
+            }
+        }
+    }
+}
