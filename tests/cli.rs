@@ -142,6 +142,13 @@ fn content_can_be_localised_without_rebuilding() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+fn ask_with_content(dir: &Path) -> Output {
+    bot()
+        .args(["--content", dir.to_str().unwrap(), "ask", "hi"])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn broken_content_is_refused_with_the_file_and_entry_named() {
     let dir = content_copy("broken");
@@ -156,10 +163,7 @@ fn broken_content_is_refused_with_the_file_and_entry_named() {
         ),
     )
     .unwrap();
-    let output = bot()
-        .args(["--content", dir.to_str().unwrap(), "ask", "hi"])
-        .output()
-        .unwrap();
+    let output = ask_with_content(&dir);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -178,10 +182,7 @@ fn broken_content_is_refused_with_the_file_and_entry_named() {
         ),
     )
     .unwrap();
-    let output = bot()
-        .args(["--content", dir.to_str().unwrap(), "ask", "hi"])
-        .output()
-        .unwrap();
+    let output = ask_with_content(&dir);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(
@@ -190,10 +191,7 @@ fn broken_content_is_refused_with_the_file_and_entry_named() {
     );
 
     std::fs::remove_file(dir.join("meeting.toml")).unwrap();
-    let output = bot()
-        .args(["--content", dir.to_str().unwrap(), "ask", "hi"])
-        .output()
-        .unwrap();
+    let output = ask_with_content(&dir);
     assert!(String::from_utf8_lossy(&output.stderr).contains("meeting.toml"));
     std::fs::remove_dir_all(dir).unwrap();
 }
