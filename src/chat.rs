@@ -16,7 +16,7 @@ pub fn run(bot: &Bot) -> Result<()> {
          Type a message, a number to pick a suggestion, or /quit to leave.\n"
     )?;
     let mut context = terminal_context();
-    let mut follow_ups = Vec::new();
+    let mut follow_ups: Vec<bot_core::FollowUp> = Vec::new();
     for line in stdin.lock().lines() {
         let line = line?;
         let trimmed = line.trim();
@@ -25,10 +25,7 @@ pub fn run(bot: &Bot) -> Result<()> {
         }
         // A number picks a suggested follow-up from the previous reply.
         let text = match trimmed.parse::<usize>() {
-            Ok(n) if (1..=follow_ups.len()).contains(&n) => {
-                let chosen: &bot_core::FollowUp = &follow_ups[n - 1];
-                chosen.message.clone()
-            }
+            Ok(n) if (1..=follow_ups.len()).contains(&n) => follow_ups[n - 1].message.clone(),
             _ => line,
         };
         let started = std::time::Instant::now();

@@ -3,7 +3,7 @@
 use chrono::{Datelike as _, NaiveDate};
 use serde::Serialize;
 
-use crate::classify::{Classifier, Decision, lexicon};
+use crate::classify::{Classifier, Decision, Matched, lexicon};
 use crate::content::{Content, ContentError, Entry};
 use crate::intent::Intent;
 use crate::normalize::Normalizer;
@@ -103,18 +103,19 @@ impl Bot {
         &self.content
     }
 
-    /// The normalised form of `text` that rules are matched against (idioms blanked out).
-    pub fn normalize(&self, text: &str) -> String {
+    /// Normalises `text`, blanks its idioms and matches the rules; `None` when no word is left.
+    fn matched(&self, text: &str) -> Option<Matched> {
         let normalized = self.normalizer.normalize(text);
-        self.classifier.strip_idioms(&normalized).into_owned()
+        if normalized.is_empty() {
+            return None;
+        }
+        let stripped = self.classifier.strip_idioms(&normalized);
+        Some(self.classifier.classify(&self.content, &stripped))
     }
 
     /// The intent of a message and whether it is urgent.
     pub fn classify(&self, text: &str) -> Classification {
-        let normalized = self.normalizer.normalize(text);
-        let text = self.classifier.strip_idioms(&normalized);
-        let matched = self.classifier.classify(&self.content, &text);
-        match matched.decision {
+        match self.matched(text).and_then(|m| m.decision) {
             None => Classification {
                 intent: Intent::Other,
                 urgent: false,
@@ -134,55 +135,41 @@ impl Bot {
 
     fn route(&self, text: &str, context: &Context) -> Route {
         let other = self.content.intent(Intent::Other);
-        let normalized = self.normalizer.normalize(text);
-        if normalized.is_empty() {
-            let entry = if context.after_crisis {
-                other.after_crisis_entry
-            } else {
-                other.empty_entry
-            };
-            return Route {
+        let mut route = match self.matched(text) {
+            None => Route {
                 intent: Intent::Other,
                 rule: "other:empty-input".into(),
-                entries: vec![(Intent::Other, entry.expect("validated at load"))],
-            };
-        }
-        let stripped = self.classifier.strip_idioms(&normalized);
-        let matched = self.classifier.classify(&self.content, &stripped);
-        let Some(Decision {
-            intent,
-            rule,
-            entry,
-        }) = matched.decision
-        else {
-            let entry = if context.after_crisis {
-                other.after_crisis_entry.expect("validated at load")
-            } else {
-                other.default_entry
-            };
-            return Route {
+                entries: vec![(Intent::Other, other.empty_entry.expect("validated at load"))],
+            },
+            Some(Matched { decision: None, .. }) => Route {
                 intent: Intent::Other,
                 rule: "other:no-rule-matched".into(),
-                entries: vec![(Intent::Other, entry)],
-            };
+                entries: vec![(Intent::Other, other.default_entry)],
+            },
+            Some(Matched {
+                decision:
+                    Some(Decision {
+                        intent,
+                        rule,
+                        entry,
+                    }),
+                overdose_now,
+            }) => Route {
+                intent,
+                rule: format!("{intent}:{}", self.content.intent(intent).rules[rule].id),
+                entries: std::iter::once((intent, entry))
+                    .chain(overdose_now.map(|od| (Intent::Overdose, od.entry)))
+                    .collect(),
+            },
         };
-        let file = self.content.intent(intent);
-        let rule = format!("{}:{}", intent, file.rules[rule].id);
-        let mut entries = vec![(intent, entry)];
-        if let Some(od) = matched.overdose_now {
-            entries.push((Intent::Overdose, od.entry));
-        }
-        if intent == Intent::Other && context.after_crisis {
-            entries = vec![(
+        // Right after a crisis reply, anything that is not about something else keeps the lines in view.
+        if route.intent == Intent::Other && context.after_crisis {
+            route.entries = vec![(
                 Intent::Other,
                 other.after_crisis_entry.expect("validated at load"),
             )];
         }
-        Route {
-            intent,
-            rule,
-            entries,
-        }
+        route
     }
 
     fn build(&self, route: Route, context: &Context) -> Reply {

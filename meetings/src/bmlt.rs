@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::clock::{parse_duration_minutes, parse_time, weekday_from_sunday0};
 use crate::model::{FeedOptions, Fellowship, Meeting};
-use crate::normalise::{Draft, Venue, coordinates, text};
+use crate::normalise::{Draft, Venue, coordinates, load_records, text};
 use crate::privacy::is_contact_field;
 use crate::report::{Adjustment, LoadReport, SkipReason};
 use crate::types::{self, TypeCode};
@@ -53,14 +53,7 @@ pub(crate) fn load(
             .map_or(TypeCode::Unknown, |n| TypeCode::Named(n.as_str())),
         known => known,
     };
-    let mut out = Vec::with_capacity(records.len());
-    for record in records {
-        match draft(record, report).and_then(|d| d.finish(options, report, &type_name)) {
-            Ok(meetings) => out.extend(meetings),
-            Err(reason) => report.skip(reason),
-        }
-    }
-    out
+    load_records(records, options, report, draft, &type_name)
 }
 
 /// Reads one BMLT record into a draft.

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{minutes_between, parse_time, weekday_from_name, weekday_from_sunday0};
 use crate::model::FeedOptions;
-use crate::normalise::{Draft, coordinates, text};
+use crate::normalise::{Draft, coordinates, load_records, text};
 use crate::privacy::is_contact_field;
 use crate::report::{Adjustment, LoadReport, SkipReason};
 
@@ -78,14 +78,7 @@ pub(crate) fn load(
     report: &mut LoadReport,
 ) -> Vec<crate::Meeting> {
     let type_name = |code: &str| crate::types::lookup(code, options.fellowship);
-    let mut out = Vec::with_capacity(records.len());
-    for record in records {
-        match draft(record, report).and_then(|d| d.finish(options, report, &type_name)) {
-            Ok(meetings) => out.extend(meetings),
-            Err(reason) => report.skip(reason),
-        }
-    }
-    out
+    load_records(records, options, report, draft, &type_name)
 }
 
 fn has_contact_details(obj: &Map<String, Value>) -> bool {

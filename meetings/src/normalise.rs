@@ -23,6 +23,25 @@ pub(crate) enum Venue {
     Hybrid,
 }
 
+/// Loads every record of a feed: `read` turns a record into a draft (one per format), `type_name` gives
+/// each type code's meaning in this feed; what cannot be a meeting is counted in `report`.
+pub(crate) fn load_records<'f>(
+    records: &[Value],
+    options: &FeedOptions,
+    report: &mut LoadReport,
+    read: fn(&Value, &mut LoadReport) -> Result<Draft, SkipReason>,
+    type_name: &dyn Fn(&str) -> TypeCode<'f>,
+) -> Vec<Meeting> {
+    let mut out = Vec::with_capacity(records.len());
+    for record in records {
+        match read(record, report).and_then(|d| d.finish(options, report, type_name)) {
+            Ok(meetings) => out.extend(meetings),
+            Err(reason) => report.skip(reason),
+        }
+    }
+    out
+}
+
 /// A record's fields, read from any format, before normalisation.
 #[derive(Debug, Default)]
 pub(crate) struct Draft {
