@@ -56,6 +56,18 @@ pub enum ContentError {
     },
 }
 
+/// A command a person can send (`/meeting tonight`), registered with the platforms that have them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// Lower-case name without the slash.
+    pub name: String,
+    /// One line for the platform's command menu.
+    pub description: String,
+    pub intent: Intent,
+    /// The answer when the command comes without words; with words, they pick the entry as any message would.
+    pub entry: Option<usize>,
+}
+
 /// A source an answer cites.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +112,8 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct IntentContent {
     pub intent: Intent,
+    /// Commands (`/crisis`, `/meeting`, ...) that lead to this intent.
+    pub commands: Vec<Command>,
     pub file: String,
     pub default_entry: usize,
     /// `other.toml` only: the answer to a message with no words in it.
@@ -161,6 +175,11 @@ impl Content {
         Content::from_texts(texts.iter().map(|(n, t)| (*n, t.as_str())))
     }
 
+    /// Every command, in priority order of their intents.
+    pub fn commands(&self) -> impl Iterator<Item = &Command> {
+        self.intents.iter().flat_map(|i| &i.commands)
+    }
+
     /// The content of one intent.
     pub fn intent(&self, intent: Intent) -> &IntentContent {
         &self.intents[intent.rank()]
@@ -189,6 +208,15 @@ impl Content {
             let file = format!("{intent}.toml");
             let raw: IntentFile = parse_toml(&file, text_of(&file))?;
             intents.push(build_intent(intent, file, raw, &sources.source)?);
+        }
+        let mut names = HashSet::new();
+        for command in intents.iter().flat_map(|i| &i.commands) {
+            if !names.insert(command.name.as_str()) {
+                return Err(file_error(
+                    &format!("{}.toml", command.intent),
+                    format!("command {:?} is defined twice", command.name),
+                ));
+            }
         }
         let other = &intents[Intent::Other.rank()];
         for (field, value) in [
@@ -350,8 +378,35 @@ fn build_intent(
             requires_topic: r.requires_topic,
         });
     }
+    let mut commands = Vec::with_capacity(raw.command.len());
+    for c in raw.command {
+        let command_err = |message: String| file_error(&file, format!("command {:?}: {message}", c.name));
+        let valid_name = (1..=32).contains(&c.name.len())
+            && c.name.starts_with(|ch: char| ch.is_ascii_lowercase())
+            && c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+        if !valid_name {
+            return Err(command_err(
+                "a name is 1 to 32 lower-case letters, digits or underscores, starting with a letter".into(),
+            ));
+        }
+        if !(3..=100).contains(&c.description.chars().count()) {
+            return Err(command_err("the description needs 3 to 100 characters".into()));
+        }
+        let entry = c
+            .entry
+            .as_deref()
+            .map(|id| find(id, "the command's entry"))
+            .transpose()?;
+        commands.push(Command {
+            name: c.name,
+            description: c.description,
+            intent,
+            entry,
+        });
+    }
     Ok(IntentContent {
         intent,
+        commands,
         file,
         default_entry,
         empty_entry,
@@ -390,8 +445,19 @@ struct IntentFile {
     #[serde(default)]
     after_crisis_entry: Option<String>,
     #[serde(default)]
+    command: Vec<RawCommand>,
+    #[serde(default)]
     rule: Vec<RawRule>,
     entry: Vec<RawEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommand {
+    name: String,
+    description: String,
+    #[serde(default)]
+    entry: Option<String>,
 }
 
 #[derive(Deserialize)]

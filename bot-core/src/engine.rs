@@ -1,16 +1,19 @@
 //! The bot: text and context in, a reply out.
 
 use chrono::{Datelike as _, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::classify::{Classifier, Decision, Matched, lexicon};
-use crate::content::{Content, ContentError, Entry};
+use crate::content::{Command, Content, ContentError, Entry};
 use crate::intent::Intent;
 use crate::normalize::Normalizer;
+use crate::service::Menu;
 use crate::reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
 
 /// Where a message comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     #[default]
@@ -20,7 +23,9 @@ pub enum Platform {
 }
 
 /// A private conversation or a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ChatKind {
     #[default]
@@ -103,6 +108,39 @@ impl Bot {
         &self.content
     }
 
+    /// Every command, for the platforms' command menus.
+    pub fn commands(&self) -> impl Iterator<Item = &Command> {
+        self.content.commands()
+    }
+
+    /// The commands and principle titles, for the platforms' menus.
+    pub fn menu(&self) -> Menu {
+        Menu {
+            commands: self.commands().cloned().collect(),
+            principles: self
+                .content
+                .intent(Intent::Principle)
+                .entries
+                .iter()
+                .filter_map(|e| e.title.clone())
+                .collect(),
+        }
+    }
+
+    /// A known command at the start of `text` (`/meeting@some_bot tonight`), and the words after it.
+    fn command<'t>(&self, text: &'t str) -> Option<(&Command, &'t str)> {
+        let rest = text.trim_start().strip_prefix('/')?;
+        let end = rest
+            .find(|c: char| c.is_whitespace())
+            .unwrap_or(rest.len());
+        let (word, words) = rest.split_at(end);
+        let name = word.split_once('@').map_or(word, |(name, _bot)| name);
+        let command = self
+            .commands()
+            .find(|c| c.name.eq_ignore_ascii_case(name))?;
+        Some((command, words))
+    }
+
     /// Normalises `text`, blanks its idioms and matches the rules; `None` when no word is left.
     fn matched(&self, text: &str) -> Option<Matched> {
         let normalized = self.normalizer.normalize(text);
@@ -134,6 +172,9 @@ impl Bot {
     }
 
     fn route(&self, text: &str, context: &Context) -> Route {
+        if let Some((command, words)) = self.command(text) {
+            return self.route_command(command, words);
+        }
         let other = self.content.intent(Intent::Other);
         let mut route = match self.matched(text) {
             None => Route {
@@ -141,26 +182,7 @@ impl Bot {
                 rule: "other:empty-input".into(),
                 entries: vec![(Intent::Other, other.empty_entry.expect("validated at load"))],
             },
-            Some(Matched { decision: None, .. }) => Route {
-                intent: Intent::Other,
-                rule: "other:no-rule-matched".into(),
-                entries: vec![(Intent::Other, other.default_entry)],
-            },
-            Some(Matched {
-                decision:
-                    Some(Decision {
-                        intent,
-                        rule,
-                        entry,
-                    }),
-                overdose_now,
-            }) => Route {
-                intent,
-                rule: format!("{intent}:{}", self.content.intent(intent).rules[rule].id),
-                entries: std::iter::once((intent, entry))
-                    .chain(overdose_now.map(|od| (Intent::Overdose, od.entry)))
-                    .collect(),
-            },
+            Some(matched) => self.route_matched(matched),
         };
         // Right after a crisis reply, anything that is not about something else keeps the lines in view.
         if route.intent == Intent::Other && context.after_crisis {
@@ -170,6 +192,65 @@ impl Bot {
             )];
         }
         route
+    }
+
+    /// The intent and entries a match gives: with a crisis, an overdose happening now as well.
+    fn route_matched(&self, matched: Matched) -> Route {
+        match matched {
+            Matched { decision: None, .. } => Route {
+                intent: Intent::Other,
+                rule: "other:no-rule-matched".into(),
+                entries: vec![(Intent::Other, self.content.intent(Intent::Other).default_entry)],
+            },
+            Matched {
+                decision:
+                    Some(Decision {
+                        intent,
+                        rule,
+                        entry,
+                    }),
+                overdose_now,
+            } => Route {
+                intent,
+                rule: format!("{intent}:{}", self.content.intent(intent).rules[rule].id),
+                entries: std::iter::once((intent, entry))
+                    .chain(overdose_now.map(|od| (Intent::Overdose, od.entry)))
+                    .collect(),
+            },
+        }
+    }
+
+    /// A command goes to its intent, unless its words carry a crisis or an overdose happening now.
+    fn route_command(&self, command: &Command, words: &str) -> Route {
+        let intent = command.intent;
+        let file = self.content.intent(intent);
+        let matched = self.matched(words);
+        let urgent = matched
+            .and_then(|m| m.decision)
+            .filter(|d| self.content.intent(d.intent).entries[d.entry].urgent);
+        if let Some(m) = matched
+            && urgent.is_some()
+        {
+            return self.route_matched(m);
+        }
+        let entry = match matched {
+            None => command.entry.unwrap_or(file.default_entry),
+            Some(Matched {
+                decision: Some(d), ..
+            }) if d.intent == intent => d.entry,
+            Some(_) => {
+                let normalized = self.normalizer.normalize(words);
+                self.classifier
+                    .best_topic(intent, &normalized)
+                    .or(command.entry)
+                    .unwrap_or(file.default_entry)
+            }
+        };
+        Route {
+            intent,
+            rule: format!("command:/{}", command.name),
+            entries: vec![(intent, entry)],
+        }
     }
 
     fn build(&self, route: Route, context: &Context) -> Reply {

@@ -12,8 +12,10 @@ mod intent;
 pub mod markup;
 pub mod normalize;
 pub mod reply;
+mod service;
 
-pub use content::{Content, ContentError};
+pub use content::{Command, Content, ContentError};
 pub use engine::{Bot, ChatKind, Classification, Context, Platform};
 pub use intent::Intent;
 pub use reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
+pub use service::{ChatRef, Coordinates, DeliveryError, Menu, Message, Responder};

@@ -1,0 +1,96 @@
+//! What the adapters see of the bot: a [`Message`] in, a [`Reply`] out, through one [`Responder`].
+//!
+//! The adapters (Telegram, Discord) and the terminal chat translate their platform's events into a
+//! [`Message`] and render the [`Reply`]; everything else (memory of the conversation, meetings, reminders)
+//! happens behind the [`Responder`] that the `recovery-bot` binary wires up.
+
+use crate::content::Command;
+use crate::engine::{ChatKind, Classification, Platform};
+use crate::reply::Reply;
+
+pub use meetings::Coordinates;
+
+/// A conversation the bot can answer in, and later write to (reminders).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChatRef {
+    pub platform: Platform,
+    /// The platform's id for the place a reply goes: a Telegram chat id; on Discord the user id for direct
+    /// messages, the channel id in a server. Never a name.
+    pub id: String,
+    pub kind: ChatKind,
+}
+
+impl ChatRef {
+    /// A conversation on `platform` with the platform's id `id`.
+    pub fn new(platform: Platform, id: impl Into<String>, kind: ChatKind) -> Self {
+        ChatRef {
+            platform,
+            id: id.into(),
+            kind,
+        }
+    }
+}
+
+/// One incoming message, already translated from the platform's event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub chat: ChatRef,
+    /// What the person wrote. A command arrives as text: `/meeting tonight women`; slash-command options are
+    /// written out as words after the name, in any order.
+    pub text: String,
+    /// A location the person shared (a Telegram map pin), for the meeting search.
+    pub location: Option<Coordinates>,
+}
+
+impl Message {
+    /// A text message in `chat`.
+    pub fn text(chat: ChatRef, text: impl Into<String>) -> Self {
+        Message {
+            chat,
+            text: text.into(),
+            location: None,
+        }
+    }
+}
+
+/// Answers messages. The binary's implementation remembers each conversation, searches the configured
+/// meeting feeds and keeps reminders; adapters only call it. Implementations must be cheap to call from many
+/// tasks at once and never block for long (no network inside).
+pub trait Responder: Send + Sync {
+    /// The intent of a message without answering it or changing anything (Discord's crisis watch reads
+    /// messages that were not sent to the bot: they must never start a reminder or a conversation).
+    fn classify(&self, text: &str) -> Classification;
+
+    /// The reply to one message. A crisis or an overdose happening now is detected in every message,
+    /// commands included, and leads the reply.
+    fn respond(&self, message: &Message) -> Reply;
+
+    /// The platform says this chat can no longer be written to (Telegram 403 "bot was blocked by the user",
+    /// Discord 50007 "cannot send messages to this user"): stop writing to it (reminders pause).
+    fn unreachable(&self, chat: &ChatRef) {
+        let _ = chat;
+    }
+}
+
+/// What the platforms' menus offer: commands with their descriptions, and the principles (for
+/// autocomplete). Taken from the content, so a localised content folder localises the menus too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Menu {
+    pub commands: Vec<Command>,
+    /// Titles of the principles and dimensions, in content order.
+    pub principles: Vec<String>,
+}
+
+/// Why a message the bot started (a reminder) could not be delivered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The person blocked the bot or closed their direct messages: stop writing to this chat.
+    #[error("the chat cannot be written to")]
+    Unreachable,
+    /// Worth another try later: a network error, a rate limit, a server error.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Will not work on retry (a bad chat id, a message the platform refuses).
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}

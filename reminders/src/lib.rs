@@ -1,0 +1,1 @@
+//! reminders (being written).
