@@ -3,6 +3,7 @@
 
 use anyhow::{Context as _, Result};
 use bot_core::{Bot, Context, Platform, Reply};
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
 use std::io::{BufRead, Write};
@@ -32,6 +33,49 @@ pub enum Command {
     Ask(AskArgs),
     /// Read one message per line on stdin; write one JSON object per line: {"intent", "urgent"}.
     Classify,
+    /// Meeting feeds.
+    #[command(subcommand)]
+    Meetings(MeetingsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeetingsCommand {
+    /// Load each feed and print how many meetings were loaded and skipped, and why.
+    Check {
+        #[command(flatten)]
+        feeds: FeedArgs,
+        /// Feed files (Meeting Guide JSON or BMLT GetSearchResults JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// What to assume about feeds that do not say it themselves.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FeedArgs {
+    /// Time zone of meetings that name none (default: guessed from the feed's addresses).
+    #[arg(long, value_name = "IANA_ZONE")]
+    pub feed_timezone: Option<String>,
+    /// The feeds' fellowship: aa, na, ... (default: AA for Meeting Guide feeds, NA for BMLT).
+    #[arg(long, value_name = "NAME")]
+    pub feed_fellowship: Option<String>,
+}
+
+impl FeedArgs {
+    pub fn defaults(&self) -> Result<crate::feeds::FeedDefaults> {
+        Ok(crate::feeds::FeedDefaults {
+            timezone: self
+                .feed_timezone
+                .as_deref()
+                .map(crate::feeds::parse_timezone)
+                .transpose()?,
+            fellowship: self
+                .feed_fellowship
+                .as_deref()
+                .map(crate::feeds::parse_fellowship)
+                .transpose()?,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -42,9 +86,38 @@ pub struct AskArgs {
     /// Show which intent, rule, content entries and sources produced the answer.
     #[arg(long)]
     pub explain: bool,
+    /// A meeting feed file to search (repeatable).
+    #[arg(long = "meetings", value_name = "FEED")]
+    pub meetings: Vec<PathBuf>,
+    #[command(flatten)]
+    pub feeds: FeedArgs,
+    /// Answer as if it were this moment (RFC 3339, e.g. 2026-11-24T18:30:00-08:00); default: now.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// The person's time zone: meeting times are shown in it too.
+    #[arg(long, value_name = "IANA_ZONE")]
+    pub zone: Option<String>,
+    /// The person's location, as a shared map pin: meetings nearest first.
+    #[arg(long, value_name = "LAT,LON", value_parser = parse_coordinates)]
+    pub near: Option<bot_core::Coordinates>,
     /// The message.
     #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
     pub text: Vec<String>,
+}
+
+fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("{e}: use RFC 3339, such as 2026-11-24T18:30:00-08:00"))
+}
+
+fn parse_coordinates(text: &str) -> Result<bot_core::Coordinates, String> {
+    let (lat, lon) = text
+        .split_once(',')
+        .ok_or("use LAT,LON, such as 33.68,-117.83")?;
+    let parse = |v: &str| v.trim().parse::<f64>().map_err(|e| e.to_string());
+    bot_core::Coordinates::new(parse(lat)?, parse(lon)?)
+        .ok_or_else(|| "latitude or longitude out of range".to_string())
 }
 
 /// The JSON form of a reply.
@@ -55,6 +128,10 @@ struct AskOutput<'a> {
     text: String,
     blocks: &'a [bot_core::Block],
     follow_ups: &'a [bot_core::FollowUp],
+    /// Present when feeds were given: the meetings listed, `{slug, name, day, time, timezone, online,
+    /// in_person, distance_km}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meetings: Option<&'a [meetings::HitSummary]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a bot_core::Explanation>,
 }
@@ -66,7 +143,24 @@ pub fn terminal_context() -> Context {
 
 pub fn ask(bot: &Bot, args: &AskArgs) -> Result<()> {
     let text = args.text.join(" ");
-    let reply = bot.respond(&text, &terminal_context());
+    let zone = args
+        .zone
+        .as_deref()
+        .map(crate::feeds::parse_timezone)
+        .transpose()?;
+    let mut context = match args.now {
+        Some(now) => Context::at(Platform::Terminal, now, zone),
+        None => Context::at(Platform::Terminal, Utc::now(), zone),
+    };
+    if args.now.is_none() && zone.is_none() {
+        context.today = chrono::Local::now().date_naive();
+    }
+    context.location = args.near;
+    if !args.meetings.is_empty() {
+        let catalog = crate::feeds::load_catalog(&args.meetings, args.feeds.defaults()?)?;
+        context = context.with_meetings(std::sync::Arc::new(catalog));
+    }
+    let reply = bot.respond(&text, &context);
     let mut out = std::io::stdout().lock();
     if args.json {
         let output = AskOutput {
@@ -75,6 +169,7 @@ pub fn ask(bot: &Bot, args: &AskArgs) -> Result<()> {
             text: reply.plain_text(),
             blocks: &reply.blocks,
             follow_ups: &reply.follow_ups,
+            meetings: (!args.meetings.is_empty()).then_some(reply.meetings.as_slice()),
             explanation: args.explain.then_some(&reply.explanation),
         };
         serde_json::to_writer(&mut out, &output)?;

@@ -3,6 +3,7 @@
 
 mod chat;
 mod cli;
+mod feeds;
 
 use anyhow::{Context as _, Result};
 use bot_core::{Bot, Content};
@@ -18,6 +19,9 @@ fn main() -> Result<()> {
         Command::Chat => chat::run(&bot),
         Command::Ask(args) => cli::ask(&bot, &args),
         Command::Classify => cli::classify(&bot),
+        Command::Meetings(cli::MeetingsCommand::Check { feeds, files }) => {
+            feeds::check(&files, feeds.defaults()?, &mut std::io::stdout().lock())
+        }
     }
 }
 

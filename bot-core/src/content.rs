@@ -104,6 +104,8 @@ pub struct Entry {
     pub list_group: Option<String>,
     pub daily_from: Vec<String>,
     pub urgent: bool,
+    /// This answer lists meetings from the configured feeds; its own text is the answer when there are none.
+    pub meetings: bool,
     pub blocks: Vec<Block>,
     pub follow_ups: Vec<FollowUp>,
 }
@@ -310,6 +312,7 @@ fn build_intent(
             list_group: e.list_group,
             daily_from: e.daily_from,
             urgent: e.urgent,
+            meetings: e.meetings,
             blocks,
             follow_ups: e.follow_ups,
         });
@@ -330,6 +333,16 @@ fn build_intent(
                 &e.id,
                 "every entry of a listed group needs a `title`".into(),
             ));
+        }
+    }
+    if entries.iter().any(|e| e.meetings) {
+        for id in crate::meeting_answer::required_entries() {
+            if !entries.iter().any(|e| e.id == id) {
+                return Err(file_error(
+                    &file,
+                    format!("an entry lists meetings, so entry {id:?} is required"),
+                ));
+            }
         }
     }
     let find = |id: &str, what: &str| -> Result<usize, ContentError> {
@@ -380,17 +393,22 @@ fn build_intent(
     }
     let mut commands = Vec::with_capacity(raw.command.len());
     for c in raw.command {
-        let command_err = |message: String| file_error(&file, format!("command {:?}: {message}", c.name));
+        let command_err =
+            |message: String| file_error(&file, format!("command {:?}: {message}", c.name));
         let valid_name = (1..=32).contains(&c.name.len())
             && c.name.starts_with(|ch: char| ch.is_ascii_lowercase())
-            && c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+            && c.name
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
         if !valid_name {
             return Err(command_err(
                 "a name is 1 to 32 lower-case letters, digits or underscores, starting with a letter".into(),
             ));
         }
         if !(3..=100).contains(&c.description.chars().count()) {
-            return Err(command_err("the description needs 3 to 100 characters".into()));
+            return Err(command_err(
+                "the description needs 3 to 100 characters".into(),
+            ));
         }
         let entry = c
             .entry
@@ -495,6 +513,8 @@ struct RawEntry {
     daily_from: Vec<String>,
     #[serde(default)]
     urgent: bool,
+    #[serde(default)]
+    meetings: bool,
     text: String,
     #[serde(default)]
     follow_ups: Vec<FollowUp>,

@@ -1,14 +1,17 @@
 //! The bot: text and context in, a reply out.
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
+use meetings::{Catalog, Coordinates, Tz};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 use crate::classify::{Classifier, Decision, Matched, lexicon};
 use crate::content::{Command, Content, ContentError, Entry};
 use crate::intent::Intent;
+use crate::meeting_answer;
 use crate::normalize::Normalizer;
-use crate::service::Menu;
 use crate::reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
+use crate::service::Menu;
 
 /// Where a message comes from.
 #[derive(
@@ -34,26 +37,52 @@ pub enum ChatKind {
 }
 
 /// What the core knows besides the text. Adapters fill it in; nothing in it is the person's words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Context {
     pub platform: Platform,
     pub chat: ChatKind,
+    /// The moment the message is answered: meeting searches start from it.
+    pub now: DateTime<Utc>,
+    /// The person's time zone, when they set one (for reminders): meeting times are shown in it too.
+    pub zone: Option<Tz>,
     /// The person's local date (or the server's): picks the principle of the day.
     pub today: NaiveDate,
+    /// A location the person shared: meetings nearest to it first.
+    pub location: Option<Coordinates>,
+    /// The meeting feeds to search; without them, meeting questions get the directories from the seeds.
+    pub meetings: Option<Arc<Catalog>>,
     /// The previous reply in this conversation was a crisis reply: small talk now gets a gentle reminder of
     /// the crisis lines, never a cheerful change of subject.
     pub after_crisis: bool,
 }
 
 impl Context {
-    /// A direct conversation on `platform` on `today`.
+    /// A direct conversation on `platform` on `today` (at noon UTC), with no meeting feeds.
     pub fn new(platform: Platform, today: NaiveDate) -> Self {
+        let noon = today.and_hms_opt(12, 0, 0).expect("noon exists").and_utc();
+        Context::at(platform, noon, None)
+    }
+
+    /// A direct conversation on `platform` at `now`, for a person in `zone` (their local date picks the
+    /// principle of the day; UTC's when no zone is known).
+    pub fn at(platform: Platform, now: DateTime<Utc>, zone: Option<Tz>) -> Self {
+        let today = zone.map_or(now.date_naive(), |tz| now.with_timezone(&tz).date_naive());
         Context {
             platform,
             chat: ChatKind::Direct,
+            now,
+            zone,
             today,
+            location: None,
+            meetings: None,
             after_crisis: false,
         }
+    }
+
+    /// The same context, searching these meeting feeds.
+    pub fn with_meetings(mut self, meetings: Arc<Catalog>) -> Self {
+        self.meetings = Some(meetings);
+        self
     }
 
     /// Carries what the next message needs from a reply: after a crisis reply, small talk keeps getting the
@@ -130,9 +159,7 @@ impl Bot {
     /// A known command at the start of `text` (`/meeting@some_bot tonight`), and the words after it.
     fn command<'t>(&self, text: &'t str) -> Option<(&Command, &'t str)> {
         let rest = text.trim_start().strip_prefix('/')?;
-        let end = rest
-            .find(|c: char| c.is_whitespace())
-            .unwrap_or(rest.len());
+        let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
         let (word, words) = rest.split_at(end);
         let name = word.split_once('@').map_or(word, |(name, _bot)| name);
         let command = self
@@ -168,7 +195,7 @@ impl Bot {
     /// Answers one message.
     pub fn respond(&self, text: &str, context: &Context) -> Reply {
         let route = self.route(text, context);
-        self.build(route, context)
+        self.build(route, text, context)
     }
 
     fn route(&self, text: &str, context: &Context) -> Route {
@@ -200,7 +227,10 @@ impl Bot {
             Matched { decision: None, .. } => Route {
                 intent: Intent::Other,
                 rule: "other:no-rule-matched".into(),
-                entries: vec![(Intent::Other, self.content.intent(Intent::Other).default_entry)],
+                entries: vec![(
+                    Intent::Other,
+                    self.content.intent(Intent::Other).default_entry,
+                )],
             },
             Matched {
                 decision:
@@ -253,8 +283,9 @@ impl Bot {
         }
     }
 
-    fn build(&self, route: Route, context: &Context) -> Reply {
+    fn build(&self, route: Route, text: &str, context: &Context) -> Reply {
         let mut blocks = Vec::new();
+        let mut meetings = Vec::new();
         let mut follow_ups: Vec<FollowUp> = Vec::new();
         let mut used = Vec::new();
         let mut urgent = false;
@@ -262,6 +293,19 @@ impl Bot {
             let file = self.content.intent(intent);
             let entry = &file.entries[index];
             urgent |= entry.urgent;
+            if entry.meetings
+                && let Some(catalog) = context
+                    .meetings
+                    .as_deref()
+                    .filter(|c| c.meetings().next().is_some())
+            {
+                let answer = meeting_answer::answer(file, catalog, text, context);
+                used.extend(answer.entries.into_iter().map(|e| (intent, e)));
+                blocks.extend(answer.blocks);
+                meetings = answer.meetings;
+                follow_ups.extend(entry.follow_ups.iter().cloned());
+                continue;
+            }
             used.push((intent, index));
             blocks.extend(entry_blocks(entry));
             if let Some(group) = &entry.list_group {
@@ -306,6 +350,7 @@ impl Bot {
             urgent,
             blocks,
             follow_ups,
+            meetings,
             explanation: Explanation {
                 intent: route.intent,
                 rule: route.rule,

@@ -10,6 +10,7 @@ pub mod content;
 mod engine;
 mod intent;
 pub mod markup;
+mod meeting_answer;
 pub mod normalize;
 pub mod reply;
 mod service;

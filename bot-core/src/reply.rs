@@ -89,13 +89,16 @@ pub struct SourceRef {
 }
 
 /// A reply, ready to be rendered by any adapter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reply {
     pub intent: Intent,
     /// A crisis or an overdose happening now: adapters show it at once and never hide it.
     pub urgent: bool,
     pub blocks: Vec<Block>,
     pub follow_ups: Vec<FollowUp>,
+    /// The meetings listed, in order, when the reply lists meetings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub meetings: Vec<meetings::HitSummary>,
     pub explanation: Explanation,
 }
 

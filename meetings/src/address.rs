@@ -9,6 +9,8 @@ pub struct AddressParts {
     pub city: Option<String>,
     /// Postal code, when it follows the state as in US and Canadian addresses.
     pub postal_code: Option<String>,
+    /// State or province code ("CA", "ON", "NSW").
+    pub state: Option<String>,
 }
 
 const COUNTRIES: [&str; 8] = [
@@ -41,6 +43,7 @@ pub fn parse_formatted_address(address: &str) -> AddressParts {
         && let Some(postal) = state_and_postal(last)
     {
         result.postal_code = postal;
+        result.state = last.split(' ').next().map(str::to_string);
         parts.pop();
     }
     if parts.len() >= 2

@@ -2,13 +2,15 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::LoadError;
-use crate::model::{FeedOptions, Meeting};
+use crate::model::{FeedOptions, Fellowship, Meeting};
 use crate::report::{LoadReport, SkipReason};
 use crate::{bmlt, meeting_guide};
+use chrono_tz::Tz;
 
 /// The JSON format a feed was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +33,8 @@ pub struct Feed {
     pub meetings: Vec<Meeting>,
     /// Counts of kept and skipped records.
     pub report: LoadReport,
+    /// The latest `updated` date of its records (Meeting Guide), when they carry one.
+    pub updated: Option<NaiveDate>,
 }
 
 impl Feed {
@@ -41,6 +45,37 @@ impl Feed {
             source,
         })?;
         Self::from_value(&value, options)
+    }
+
+    /// Loads feed text when the configuration may not say the feed's zone or fellowship: the zone is
+    /// guessed from the feed's addresses ([`guess_timezone`](crate::guess_timezone)), else UTC; a Meeting
+    /// Guide feed is taken to be AA (the format of AA's Meeting Guide app) and a BMLT feed NA. Returns the
+    /// zone used for meetings that do not name one, and where it came from.
+    pub fn from_json_guessing(
+        text: &str,
+        id: &str,
+        timezone: Option<Tz>,
+        fellowship: Option<Fellowship>,
+    ) -> Result<(Feed, ZoneSource), LoadError> {
+        let value: Value = serde_json::from_str(text).map_err(|source| LoadError::Json {
+            feed: id.to_string(),
+            source,
+        })?;
+        let (zone, source) = match timezone {
+            Some(tz) => (tz, ZoneSource::Configured),
+            None => match crate::guess_timezone(&value) {
+                Some(tz) => (tz, ZoneSource::Guessed),
+                None => (Tz::UTC, ZoneSource::Unknown),
+            },
+        };
+        let fellowship = fellowship.or(match detect_format(&value) {
+            Some(FeedFormat::MeetingGuide) => Some(Fellowship::Aa),
+            Some(FeedFormat::Bmlt) => Some(Fellowship::Na),
+            None => None,
+        });
+        let mut options = FeedOptions::new(id, zone);
+        options.fellowship = fellowship;
+        Ok((Self::from_value(&value, options)?, source))
     }
 
     /// Loads an already-parsed JSON document, detecting its format.
@@ -98,8 +133,45 @@ impl Feed {
             format,
             meetings,
             report,
+            updated: latest_update(value),
         })
     }
+}
+
+/// Where a feed's default time zone came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZoneSource {
+    /// The configuration named it.
+    Configured,
+    /// Read from the states and countries in the feed's addresses.
+    Guessed,
+    /// Nothing told: UTC. Meetings that name their own zone are still right.
+    Unknown,
+}
+
+/// The format of a feed document, without loading it.
+fn detect_format(value: &Value) -> Option<FeedFormat> {
+    match value {
+        Value::Array(records) if records.iter().take(5).any(bmlt::is_bmlt_record) => {
+            Some(FeedFormat::Bmlt)
+        }
+        Value::Array(_) => Some(FeedFormat::MeetingGuide),
+        Value::Object(obj) if obj.get("meetings").is_some_and(Value::is_array) => {
+            Some(FeedFormat::Bmlt)
+        }
+        _ => None,
+    }
+}
+
+/// The latest `updated` date ("2024-05-01 12:00:00") among the records of a Meeting Guide feed.
+fn latest_update(value: &Value) -> Option<NaiveDate> {
+    value
+        .as_array()?
+        .iter()
+        .filter_map(|r| r.get("updated")?.as_str()?.get(..10))
+        .filter_map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .max()
 }
 
 /// Drops a meeting whose slug and day were already seen in the feed.

@@ -41,11 +41,12 @@ mod query;
 mod report;
 mod search;
 pub mod types;
+mod zone_guess;
 
 pub use catalog::Catalog;
 pub use clock::parse_time;
 pub use error::LoadError;
-pub use feed::{Feed, FeedFormat};
+pub use feed::{Feed, FeedFormat, ZoneSource};
 pub use gazetteer::{Gazetteer, Place};
 pub use geo::Coordinates;
 pub use model::{Attendance, FeedOptions, Fellowship, Meeting};
@@ -62,3 +63,4 @@ pub use search::{
 
 /// Re-exported so callers can name time zones without depending on `chrono-tz` themselves.
 pub use chrono_tz::Tz;
+pub use zone_guess::guess_timezone;
