@@ -1,45 +1,41 @@
-//! The terminal chat: the same core the platforms use, one message per line.
+//! The terminal chat: the same core and the same [`Responder`] the platforms use, one message per line.
 
 use anyhow::Result;
-use bot_core::Bot;
+use bot_core::{ChatKind, ChatRef, Message, Platform, Responder};
 use std::io::{BufRead, Write};
 
-use crate::cli::{render_terminal, terminal_context};
+use crate::cli::render_terminal;
 
-pub fn run(bot: &Bot) -> Result<()> {
-    let stdin = std::io::stdin();
-    let mut out = std::io::stdout().lock();
+/// The terminal's one conversation.
+pub fn terminal_chat() -> ChatRef {
+    ChatRef::new(Platform::Terminal, "terminal", ChatKind::Direct)
+}
+
+/// Chats until end of input or `/quit`. Starts with the `/start` answer (what the bot can do and the
+/// crisis line); a number picks a suggested follow-up of the previous reply.
+pub fn run(responder: &dyn Responder, input: impl BufRead, mut out: impl Write) -> Result<()> {
+    let chat = terminal_chat();
+    let welcome = responder.respond(&Message::text(chat.clone(), "/start"));
     writeln!(
         out,
-        "Recovery support bot (terminal chat). I'm an automated bot, not a person.\n\
-         If you are in crisis, call or text 988 (US), or 911 if life is in danger now.\n\
-         Type a message, a number to pick a suggestion, or /quit to leave.\n"
+        "{}\n\n(Terminal chat: type a message, a number to pick a suggestion, or /quit to leave.)\n",
+        render_terminal(&welcome)
     )?;
-    let mut context = terminal_context();
-    let mut follow_ups: Vec<bot_core::FollowUp> = Vec::new();
-    for line in stdin.lock().lines() {
+    out.flush()?;
+    let mut follow_ups = welcome.follow_ups;
+    for line in input.lines() {
         let line = line?;
         let trimmed = line.trim();
         if matches!(trimmed, "/quit" | "/exit") {
             break;
         }
-        // A number picks a suggested follow-up from the previous reply.
         let text = match trimmed.parse::<usize>() {
             Ok(n) if (1..=follow_ups.len()).contains(&n) => follow_ups[n - 1].message.clone(),
             _ => line,
         };
-        let started = std::time::Instant::now();
-        let reply = bot.respond(&text, &context);
-        tracing::info!(
-            intent = %reply.intent,
-            urgent = reply.urgent,
-            rule = %reply.explanation.rule,
-            micros = started.elapsed().as_micros() as u64,
-            "replied"
-        );
+        let reply = responder.respond(&Message::text(chat.clone(), text));
         writeln!(out, "\n{}\n", render_terminal(&reply))?;
         out.flush()?;
-        context.remember(&reply);
         follow_ups = reply.follow_ups;
     }
     Ok(())

@@ -21,14 +21,21 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub verbose: bool,
 
+    /// The configuration file (default: recovery-bot.toml in the working directory, if there is one).
+    #[arg(long, global = true, env = "RECOVERY_BOT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Chat with the bot in the terminal (the default).
+    /// Chat with the bot in the terminal (the default when no platform token is set).
     Chat,
+    /// Run every platform that has a token (TELOXIDE_TOKEN, DISCORD_TOKEN), the daily reminders and the
+    /// meeting feeds, until SIGINT or SIGTERM (the default when a token is set).
+    Serve(ServeArgs),
     /// Answer one message and exit.
     Ask(AskArgs),
     /// Read one message per line on stdin; write one JSON object per line: {"intent", "urgent"}.
@@ -36,6 +43,27 @@ pub enum Command {
     /// Meeting feeds.
     #[command(subcommand)]
     Meetings(MeetingsCommand),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Telegram webhook mode: the public HTTPS URL Telegram posts updates to (long polling without it).
+    #[arg(long, value_name = "URL", requires = "listen")]
+    pub webhook_url: Option<String>,
+    /// The local address the webhook server listens on, such as 0.0.0.0:8443.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+}
+
+impl ServeArgs {
+    /// The Telegram webhook, when asked for.
+    pub fn webhook(&self) -> Result<Option<telegram::Webhook>> {
+        let (Some(url), Some(listen)) = (&self.webhook_url, self.listen) else {
+            return Ok(None);
+        };
+        let url = telegram::config::parse_api_url(url).context("--webhook-url")?;
+        Ok(Some(telegram::Webhook { url, listen }))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,11 +162,6 @@ struct AskOutput<'a> {
     meetings: Option<&'a [meetings::HitSummary]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a bot_core::Explanation>,
-}
-
-/// Today's date on this machine: picks the principle of the day.
-pub fn terminal_context() -> Context {
-    Context::new(Platform::Terminal, chrono::Local::now().date_naive())
 }
 
 pub fn ask(bot: &Bot, args: &AskArgs) -> Result<()> {

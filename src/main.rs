@@ -1,22 +1,42 @@
-//! `recovery-bot`: the one binary. It loads the content, then chats in the terminal, answers one message, or
-//! classifies a stream of messages. The platform adapters plug in here as they arrive.
+//! `recovery-bot`: the one binary. It loads the content, then serves the platforms that have a token, chats in
+//! the terminal, answers one message, classifies a stream of messages or checks meeting feeds.
 
+mod app;
 mod chat;
 mod cli;
+mod config;
 mod feeds;
+mod serve;
 
 use anyhow::{Context as _, Result};
 use bot_core::{Bot, Content};
 use clap::Parser;
+use std::path::Path;
+use std::sync::Arc;
 
 use cli::{Cli, Command};
+use config::Config;
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    let config = Config::load(cli.config.as_deref())?;
     let bot = load_bot(cli.content.as_deref())?;
-    match cli.command.unwrap_or(Command::Chat) {
-        Command::Chat => chat::run(&bot),
+    let command = cli.command.unwrap_or(if config.has_platform() {
+        Command::Serve(cli::ServeArgs::default())
+    } else {
+        Command::Chat
+    });
+    match command {
+        Command::Serve(args) => serve::run(
+            bot,
+            config,
+            serve::ServeOptions {
+                content_dir: cli.content.as_deref(),
+                webhook: args.webhook()?,
+            },
+        ),
+        Command::Chat => chat_in_terminal(bot, &config, cli.content.as_deref()),
         Command::Ask(args) => cli::ask(&bot, &args),
         Command::Classify => cli::classify(&bot),
         Command::Meetings(cli::MeetingsCommand::Check { feeds, files }) => {
@@ -25,11 +45,50 @@ fn main() -> Result<()> {
     }
 }
 
-/// Logs go to stderr and carry ids, intents and timings, never what a person typed.
+/// The terminal chat, through the same [`app::App`] as the platforms, with reminders kept in a store that
+/// lasts as long as the chat.
+fn chat_in_terminal(bot: Bot, config: &Config, content_dir: Option<&Path>) -> Result<()> {
+    let db = sled::Config::new()
+        .temporary(true)
+        .open()
+        .context("opening a temporary reminder store")?;
+    let reminders = Arc::new(open_reminders(&db, &bot, config, content_dir)?);
+    let app = app::App::new(Arc::new(bot)).with_reminders(reminders);
+    chat::run(&app, std::io::stdin().lock(), std::io::stdout().lock())
+}
+
+/// The reminders in `db`, worded from the content (the operator's folder when given).
+pub fn open_reminders(
+    db: &sled::Db,
+    bot: &Bot,
+    config: &Config,
+    content_dir: Option<&Path>,
+) -> Result<reminders::Reminders> {
+    let content = match content_dir {
+        Some(dir) => reminders::ReminderContent::from_dir(dir, bot.content()),
+        None => reminders::ReminderContent::embedded(bot.content()),
+    }
+    .context("loading the reminder content")?;
+    let mut settings = reminders::Settings::default();
+    if let Some(zone) = &config.reminders.default_zone {
+        settings.default_zone =
+            Some(feeds::parse_timezone(zone).context("[reminders] default_zone")?);
+    }
+    if let Some(hours) = config.reminders.late_window_hours {
+        settings.late_window = chrono::Duration::hours(i64::from(hours));
+    }
+    reminders::Reminders::open(db, content, settings).context("opening the reminder store")
+}
+
+/// Logs go to stderr and carry ids, intents and timings, never what a person typed. Serenity's own logs are
+/// kept at warnings and above: below that they can print whole events, message text included.
 fn init_logging(verbose: bool) {
     let default = if verbose { "info" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    for directive in discord::LOG_DIRECTIVES.split(',') {
+        filter = filter.add_directive(directive.parse().expect("a valid directive"));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -251,6 +251,6 @@ fn logs_never_carry_what_a_person_typed() {
     writeln!(child.stdin.take().unwrap(), "{secret} kms").unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("replied"), "{stderr}");
+    assert!(stderr.contains("answered"), "{stderr}");
     assert!(!stderr.contains(secret), "{stderr}");
 }

@@ -85,6 +85,16 @@ impl Normalizer {
         let mut out = String::with_capacity(text.len() + 16);
         let mut word = String::with_capacity(32);
         for c in text.chars() {
+            // ASCII fast path: most messages are plain ASCII words.
+            if c.is_ascii() {
+                match c {
+                    'a'..='z' | '0'..='9' => word.push(c),
+                    'A'..='Z' => word.push(c.to_ascii_lowercase()),
+                    '\'' | '`' => {}
+                    _ => self.push_word(&mut out, &mut word),
+                }
+                continue;
+            }
             match fold(c) {
                 Folded::Keep(c) => {
                     if c.is_ascii() {

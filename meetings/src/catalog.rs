@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::feed::Feed;
-use crate::gazetteer::Gazetteer;
+use crate::gazetteer::{Gazetteer, meeting_place_keys};
 use crate::model::{Fellowship, Meeting};
 use crate::query::Query;
 use crate::search::{SearchResult, Widened};
@@ -17,6 +17,8 @@ pub struct Catalog {
     feeds: Vec<Feed>,
     gazetteer: Gazetteer,
     fellowships: BTreeSet<Fellowship>,
+    /// The place keys of each meeting, in [`Catalog::meetings`] order, worked out once.
+    place_keys: Vec<Vec<String>>,
 }
 
 impl Catalog {
@@ -24,10 +26,15 @@ impl Catalog {
     pub fn new(feeds: Vec<Feed>) -> Self {
         let gazetteer = Gazetteer::from_meetings(feeds.iter().flat_map(|f| f.meetings.iter()));
         let fellowships = feeds.iter().filter_map(|f| f.options.fellowship).collect();
+        let place_keys = feeds
+            .iter()
+            .flat_map(|f| f.meetings.iter().map(meeting_place_keys))
+            .collect();
         Catalog {
             feeds,
             gazetteer,
             fellowships,
+            place_keys,
         }
     }
 
@@ -39,6 +46,12 @@ impl Catalog {
     /// Every meeting of every feed.
     pub fn meetings(&self) -> impl Iterator<Item = &Meeting> {
         self.feeds.iter().flat_map(|f| f.meetings.iter())
+    }
+
+    /// Every meeting with its place keys (see [`meeting_place_keys`]).
+    pub(crate) fn meetings_with_places(&self) -> impl Iterator<Item = (&Meeting, &[String])> {
+        self.meetings()
+            .zip(self.place_keys.iter().map(Vec::as_slice))
     }
 
     /// Place names known from the feeds.

@@ -31,6 +31,8 @@ mod catalog;
 mod clock;
 mod error;
 mod feed;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 mod gazetteer;
 mod geo;
 mod meeting_guide;

@@ -1,12 +1,13 @@
 //! Finding the next meetings for a query: time-ordered, or nearest first when the person gave a
 //! place or their location; with a way to widen a query that matches nothing.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike, Utc,
+};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::gazetteer::meeting_place_keys;
 use crate::geo::Coordinates;
 use crate::model::Meeting;
 use crate::query::{AttendanceWant, DaySpec, Order, Query};
@@ -180,43 +181,61 @@ pub fn search(
     let radius =
         (order == Order::Soonest && query.near.is_some() && geographic).then_some(NEAR_RADIUS_KM);
 
-    let mut hits: Vec<Hit> = catalog
-        .meetings()
+    let mut zones = ZoneCache::new(now);
+    let mut found: Vec<Found> = catalog
+        .meetings_with_places()
+        .filter(|(_, places)| query.place.as_ref().is_none_or(|p| places.contains(&p.key)))
+        .map(|(m, _)| m)
         .filter(|m| {
             query.fellowships.is_empty()
                 || m.fellowship.is_some_and(|f| query.fellowships.contains(&f))
         })
         .filter(|m| attendance.is_none_or(|a| a.accepts(m.attendance)))
         .filter(|m| query.types.iter().all(|t| t.matches(m)))
-        .filter(|m| {
-            query
-                .place
-                .as_ref()
-                .is_none_or(|p| meeting_place_keys(m).contains(&p.key))
-        })
-        .filter_map(|m| hit(m, query, now, person_tz, origin))
-        .filter(|h| match (radius, h.distance_km) {
+        .filter_map(|m| found(m, query, now, person_tz, origin, &mut zones))
+        .filter(|f| match (radius, f.distance_km) {
             (Some(r), Some(d)) => d <= r,
             (Some(_), None) => false,
             (None, _) => true,
         })
         .collect();
 
-    let by_start = |a: &Hit, b: &Hit| {
-        a.start
-            .cmp(&b.start)
+    let by_start = |a: &Found, b: &Found| {
+        a.start_utc
+            .cmp(&b.start_utc)
             .then_with(|| a.meeting.slug.cmp(&b.meeting.slug))
     };
-    match order {
-        Order::Soonest => hits.sort_by(by_start),
-        Order::Nearest => hits.sort_by(|a, b| {
+    let by_order = |a: &Found, b: &Found| match order {
+        Order::Soonest => by_start(a, b),
+        Order::Nearest => {
             let da = a.distance_km.unwrap_or(f64::INFINITY);
             let db = b.distance_km.unwrap_or(f64::INFINITY);
             da.total_cmp(&db).then_with(|| by_start(a, b))
-        }),
+        }
+    };
+    let total_matches = found.len();
+    // Only the best `limit` need sorting.
+    if query.limit > 0 && found.len() > query.limit {
+        found.select_nth_unstable_by(query.limit - 1, by_order);
     }
-    let total_matches = hits.len();
-    hits.truncate(query.limit);
+    found.truncate(query.limit);
+    found.sort_unstable_by(by_order);
+    // Only the meetings shown are copied, and their times put in their zones.
+    let hits: Vec<Hit> = found
+        .into_iter()
+        .map(|f| {
+            let start = f.meeting.timezone.from_utc_datetime(&f.start_utc);
+            let end = start + Duration::minutes(i64::from(f.meeting.duration_minutes));
+            Hit {
+                meeting: f.meeting.clone(),
+                start,
+                start_for_person: person_tz.map(|tz| start.with_timezone(&tz)),
+                end,
+                in_progress: start.with_timezone(&Utc) <= now && now < end.with_timezone(&Utc),
+                distance_km: f.distance_km,
+            }
+        })
+        .collect();
     let suggestion = if hits.is_empty() {
         query.relax().map(|(_, r)| r)
     } else {
@@ -263,46 +282,142 @@ pub fn search_widening(
     }
 }
 
-/// The meeting's hit if its next start fits the query's days and times.
-fn hit(
-    meeting: &Meeting,
+/// A meeting that fits, before the list is cut to the limit.
+struct Found<'m> {
+    meeting: &'m Meeting,
+    /// Its next start, in UTC.
+    start_utc: NaiveDateTime,
+    distance_km: Option<f64>,
+}
+
+/// The meeting, if its next start fits the query's days and times.
+fn found<'m>(
+    meeting: &'m Meeting,
     query: &Query,
     now: DateTime<Utc>,
     person_tz: Option<Tz>,
     origin: Option<Coordinates>,
-) -> Option<Hit> {
-    let start = next_start(meeting, now)?;
+    zones: &mut ZoneCache,
+) -> Option<Found<'m>> {
+    let (start_utc, local) = zones.next_start(meeting)?;
     if let Some(within) = query.starting_within_minutes
-        && start.with_timezone(&Utc) > now + Duration::minutes(i64::from(within))
+        && start_utc > (now + Duration::minutes(i64::from(within))).naive_utc()
     {
         return None;
     }
-    let reference = person_tz.unwrap_or(meeting.timezone);
-    let local_start = start.with_timezone(&reference);
-    let today = now.with_timezone(&reference).date_naive();
-    let day_ok = query.days.is_empty()
-        || query.days.iter().any(|d| match d {
-            DaySpec::Today => local_start.date_naive() == today,
-            DaySpec::Tomorrow => today.succ_opt() == Some(local_start.date_naive()),
-            DaySpec::Weekday(w) => local_start.weekday() == *w,
-        });
-    let minute = local_start.hour() * 60 + local_start.minute();
-    let time_ok = query.times.is_empty() || query.times.iter().any(|w| w.contains(minute));
-    if !(day_ok && time_ok) {
-        return None;
+    if !(query.days.is_empty() && query.times.is_empty()) {
+        let reference = person_tz.unwrap_or(meeting.timezone);
+        let local_start = if reference == meeting.timezone {
+            local
+        } else {
+            zones.local(reference, start_utc)
+        };
+        let today = zones.week(reference).today;
+        let day_ok = query.days.is_empty()
+            || query.days.iter().any(|d| match d {
+                DaySpec::Today => local_start.date() == today,
+                DaySpec::Tomorrow => today.succ_opt() == Some(local_start.date()),
+                DaySpec::Weekday(w) => local_start.weekday() == *w,
+            });
+        let minute = local_start.hour() * 60 + local_start.minute();
+        let time_ok = query.times.is_empty() || query.times.iter().any(|w| w.contains(minute));
+        if !(day_ok && time_ok) {
+            return None;
+        }
     }
-    let end = start + Duration::minutes(i64::from(meeting.duration_minutes));
-    let now_utc = now;
-    Some(Hit {
-        meeting: meeting.clone(),
-        start,
-        start_for_person: person_tz.map(|tz| start.with_timezone(&tz)),
-        end,
-        in_progress: start.with_timezone(&Utc) <= now_utc && now_utc < end.with_timezone(&Utc),
+    Some(Found {
+        meeting,
+        start_utc,
         distance_km: origin
             .zip(meeting.coordinates)
             .map(|(o, c)| o.distance_km(&c)),
     })
+}
+
+/// What one search needs to know about each time zone, worked out once per zone: its local date now,
+/// and whether its offset stays the same over the days a next start can fall on (no daylight-saving
+/// change), in which case a start is plain arithmetic.
+struct ZoneCache {
+    now: DateTime<Utc>,
+    /// A start must be after this to be listed.
+    earliest: NaiveDateTime,
+    weeks: Vec<ZoneWeek>,
+}
+
+#[derive(Clone, Copy)]
+struct ZoneWeek {
+    tz: Tz,
+    today: chrono::NaiveDate,
+    /// The local dates from yesterday to eight days ahead.
+    dates: [chrono::NaiveDate; 10],
+    /// The offset, when it does not change from yesterday to nine days ahead.
+    fixed: Option<chrono::FixedOffset>,
+}
+
+impl ZoneCache {
+    fn new(now: DateTime<Utc>) -> Self {
+        ZoneCache {
+            now,
+            earliest: (now - Duration::minutes(STILL_JOINABLE_MINUTES)).naive_utc(),
+            weeks: Vec::with_capacity(4),
+        }
+    }
+
+    fn week(&mut self, tz: Tz) -> ZoneWeek {
+        if let Some(week) = self.weeks.iter().find(|w| w.tz == tz) {
+            return *week;
+        }
+        let offset_at = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+        let current = offset_at(self.now);
+        let steady = offset_at(self.now - Duration::days(2)) == current
+            && offset_at(self.now + Duration::days(10)) == current;
+        let today = self.now.with_timezone(&tz).date_naive();
+        let mut dates = [today; 10];
+        for (offset, date) in (-1..).zip(dates.iter_mut()) {
+            *date = today + Duration::days(offset);
+        }
+        let week = ZoneWeek {
+            tz,
+            today,
+            dates,
+            fixed: steady.then_some(current),
+        };
+        self.weeks.push(week);
+        week
+    }
+
+    /// The same instant as [`next_start`] (in UTC, and local in the meeting's zone), by plain arithmetic
+    /// where the meeting's zone has no offset change nearby.
+    fn next_start(&mut self, meeting: &Meeting) -> Option<(NaiveDateTime, NaiveDateTime)> {
+        let week = self.week(meeting.timezone);
+        let Some(offset) = week.fixed else {
+            let start = next_start(meeting, self.now)?;
+            return Some((start.naive_utc(), start.naive_local()));
+        };
+        // `dates[1]` is today; the meeting's weekday is `ahead` days on, and again seven days later, or
+        // it was yesterday.
+        let ahead = ((7 + meeting.day.num_days_from_monday()
+            - week.today.weekday().num_days_from_monday())
+            % 7) as usize;
+        [ahead.checked_sub(6), Some(ahead + 1), Some(ahead + 8)]
+            .into_iter()
+            .flatten()
+            .filter_map(|i| week.dates.get(i))
+            .map(|date| {
+                let local = date.and_time(meeting.start);
+                (local - offset, local)
+            })
+            .filter(|(start, _)| *start > self.earliest)
+            .min()
+    }
+
+    /// A UTC time as local time in `tz`.
+    fn local(&mut self, tz: Tz, utc: NaiveDateTime) -> NaiveDateTime {
+        match self.week(tz).fixed {
+            Some(offset) => utc + offset,
+            None => tz.from_utc_datetime(&utc).naive_local(),
+        }
+    }
 }
 
 /// The meeting's next start that began less than [`STILL_JOINABLE_MINUTES`] before `now`, in its
@@ -327,5 +442,85 @@ fn resolve(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Tz>> {
         LocalResult::None => tz
             .from_local_datetime(&(local + Duration::hours(1)))
             .earliest(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Attendance, Meeting};
+    use chrono::{NaiveTime, Weekday};
+
+    fn meeting(tz: Tz, day: Weekday, hour: u32, minute: u32) -> Meeting {
+        Meeting {
+            slug: "m".into(),
+            name: "m".into(),
+            feed: "f".into(),
+            fellowship: None,
+            day,
+            start: NaiveTime::from_hms_opt(hour, minute, 0).unwrap(),
+            duration_minutes: 60,
+            timezone: tz,
+            types: vec![],
+            type_codes: vec![],
+            attendance: Attendance::Online,
+            temporarily_closed: false,
+            location: None,
+            address: None,
+            city: None,
+            postal_code: None,
+            regions: vec![],
+            approximate: false,
+            coordinates: None,
+            conference_url: None,
+            conference_url_notes: None,
+            conference_phone: None,
+            conference_phone_notes: None,
+            notes: None,
+            url: None,
+        }
+    }
+
+    /// The per-zone shortcut gives exactly the full computation's answer, in weeks with and without a
+    /// daylight-saving change, in zones with odd offsets, every hour of a fortnight.
+    #[test]
+    fn zone_cache_agrees_with_next_start() {
+        let zones = [
+            chrono_tz::America::New_York,
+            chrono_tz::Europe::London,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Asia::Kathmandu,
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::UTC,
+        ];
+        let starts = [
+            (2024, 3, 3),
+            (2024, 3, 24),
+            (2024, 6, 1),
+            (2024, 10, 27),
+            (2024, 11, 1),
+        ];
+        let days = [Weekday::Sun, Weekday::Mon, Weekday::Wed, Weekday::Sat];
+        for (y, m, d) in starts {
+            let first = Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+            for hour in (0..14 * 24).step_by(5) {
+                let now = first + Duration::hours(hour) + Duration::minutes(7);
+                let mut cache = ZoneCache::new(now);
+                for tz in zones {
+                    for day in days {
+                        for (h, min) in [(0, 5), (1, 30), (2, 30), (9, 0), (19, 45), (23, 55)] {
+                            let m = meeting(tz, day, h, min);
+                            let expected =
+                                next_start(&m, now).map(|t| (t.naive_utc(), t.naive_local()));
+                            assert_eq!(
+                                cache.next_start(&m),
+                                expected,
+                                "{tz} {day} {h}:{min} at {now}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,266 @@
+//! The reminder store with 1,000,000 subscriptions: insert, start-up (open + check + index), due-scan, a
+//! claim pass, `handle`, disk size and resident memory.
+//!
+//! `cargo bench -p reminders --bench store`. One-shot figures (insert, start-up, disk, memory, claim pass)
+//! are printed first; criterion then times the repeatable operations. Start-up and memory are measured in a
+//! fresh child process (this binary again), so nothing from the insert phase is in its memory.
+//!
+//! `REMINDERS_BENCH_N` changes the count (default 1,000,000); `REMINDERS_BENCH_CACHE_MB` sled's cache
+//! (default 32).
+
+use bot_core::{Bot, ChatKind, ChatRef, Platform};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono_tz::Tz;
+use criterion::Criterion;
+use reminders::{ReminderContent, Reminders, Settings};
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+const ZONES: [Tz; 12] = [
+    chrono_tz::America::New_York,
+    chrono_tz::America::Chicago,
+    chrono_tz::America::Denver,
+    chrono_tz::America::Los_Angeles,
+    chrono_tz::America::Phoenix,
+    chrono_tz::Europe::London,
+    chrono_tz::Europe::Berlin,
+    chrono_tz::Asia::Kolkata,
+    chrono_tz::Asia::Kathmandu,
+    chrono_tz::Australia::Sydney,
+    chrono_tz::Australia::Lord_Howe,
+    chrono_tz::Pacific::Auckland,
+];
+
+fn count() -> usize {
+    std::env::var("REMINDERS_BENCH_N")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+fn cache_mb() -> u64 {
+    std::env::var("REMINDERS_BENCH_CACHE_MB")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(32)
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Subscription `i`: 80% Telegram (10-digit ids), 20% Discord (18-digit ids); a pseudo-random minute and zone.
+fn subscription(i: usize) -> (ChatRef, NaiveTime, Tz) {
+    let mix = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let chat = if i % 5 == 4 {
+        ChatRef::new(
+            Platform::Discord,
+            (700_000_000_000_000_000u64 + i as u64).to_string(),
+            ChatKind::Direct,
+        )
+    } else {
+        ChatRef::new(
+            Platform::Telegram,
+            (1_000_000_000u64 + i as u64).to_string(),
+            ChatKind::Direct,
+        )
+    };
+    let minute = (mix >> 20) % 1440;
+    let time = NaiveTime::from_hms_opt((minute / 60) as u32, (minute % 60) as u32, 0).unwrap();
+    (chat, time, ZONES[(mix >> 40) as usize % ZONES.len()])
+}
+
+fn open_db(path: &Path) -> sled::Db {
+    sled::Config::new()
+        .path(path)
+        .cache_capacity(cache_mb() * 1024 * 1024)
+        .open()
+        .expect("open sled")
+}
+
+fn content() -> ReminderContent {
+    let bot = Bot::embedded().expect("content");
+    ReminderContent::embedded(bot.content()).expect("reminder content")
+}
+
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        dir_size(&p)
+                    } else {
+                        e.metadata().map(|m| m.len()).unwrap_or(0)
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The child: open the store as the binary would and report time and memory.
+fn startup_child(path: &Path, verify: bool) {
+    let content = content(); // loaded before the clock starts: the binary has it already
+    let before = status_kb("VmRSS:");
+    let started = Instant::now();
+    let db = open_db(path);
+    let opened = started.elapsed();
+    let settings = Settings {
+        verify_at_open: verify,
+        ..Settings::default()
+    };
+    let reminders = Reminders::open(&db, content, settings).expect("open reminders");
+    let total = started.elapsed();
+    let after_open = status_kb("VmRSS:");
+    let stats = reminders.stats_at_open();
+    // Then a day of the scheduler's reads: every due entry of the first day, and one record read per
+    // minute's worth (as handle and zone_of do).
+    let first = reminders
+        .next_due(Platform::Telegram)
+        .unwrap()
+        .unwrap_or_else(now);
+    let scan = Instant::now();
+    let day = reminders
+        .due_count(Platform::Telegram, first + Duration::hours(24), usize::MAX)
+        .unwrap();
+    let scan_ms = scan.elapsed().as_secs_f64() * 1e3;
+    for i in (0..count()).step_by(1000) {
+        black_box(reminders.zone_of(&subscription(i).0));
+    }
+    println!(
+        "startup verify_at_open={verify}: sled open {:.0} ms, Reminders::open {:.0} ms, total {:.0} ms ({} records read); RSS before {:.1} MB, after open {:.1} MB; then a day's due entries ({day}) scanned in {scan_ms:.0} ms and 1 in 1000 records read: RSS {:.1} MB, peak {:.1} MB",
+        opened.as_secs_f64() * 1e3,
+        (total - opened).as_secs_f64() * 1e3,
+        total.as_secs_f64() * 1e3,
+        stats.subscriptions,
+        before as f64 / 1024.0,
+        after_open as f64 / 1024.0,
+        status_kb("VmRSS:") as f64 / 1024.0,
+        status_kb("VmHWM:") as f64 / 1024.0,
+    );
+}
+
+fn main() {
+    if let Ok(path) = std::env::var("REMINDERS_BENCH_STARTUP") {
+        let verify = std::env::var("REMINDERS_BENCH_VERIFY").is_ok_and(|v| v == "1");
+        startup_child(Path::new(&path), verify);
+        return;
+    }
+    let n = count();
+    let dir = tempfile::tempdir().expect("temp dir");
+    // REMINDERS_BENCH_DIR keeps the store there, and reuses it when it exists (skips the insert).
+    let kept = std::env::var_os("REMINDERS_BENCH_DIR").map(std::path::PathBuf::from);
+    let reuse = kept.as_ref().is_some_and(|p| p.exists());
+    let path = kept.unwrap_or_else(|| dir.path().join("store"));
+    println!(
+        "reminders store bench: {n} subscriptions, sled cache {} MB",
+        cache_mb()
+    );
+
+    // Insert.
+    if !reuse {
+        let db = open_db(&path);
+        let reminders = Reminders::open(&db, content(), Settings::default()).unwrap();
+        let started = Instant::now();
+        for i in 0..n {
+            let (chat, time, zone) = subscription(i);
+            reminders.subscribe(&chat, time, zone, now()).unwrap();
+        }
+        let inserted = started.elapsed();
+        reminders.flush().unwrap();
+        let flushed = started.elapsed();
+        println!(
+            "insert: {:.2} s ({:.1} µs each, {:.0}/s), flush {:.0} ms; process RSS {:.0} MB",
+            inserted.as_secs_f64(),
+            inserted.as_secs_f64() * 1e6 / n as f64,
+            n as f64 / inserted.as_secs_f64(),
+            (flushed - inserted).as_secs_f64() * 1e3,
+            status_kb("VmRSS:") as f64 / 1024.0
+        );
+    }
+    println!("disk: {:.1} MB", dir_size(&path) as f64 / 1e6);
+
+    // Start-up, in fresh processes: twice with the full check at open, twice with the quick one.
+    let exe = std::env::current_exe().unwrap();
+    for verify in ["1", "1", "0", "0"] {
+        let out = std::process::Command::new(&exe)
+            .env("REMINDERS_BENCH_STARTUP", &path)
+            .env("REMINDERS_BENCH_VERIFY", verify)
+            .output()
+            .expect("start-up child");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+    if std::env::var_os("REMINDERS_BENCH_ONE_SHOT").is_some() {
+        return;
+    }
+
+    let db = open_db(&path);
+    let reminders = Reminders::open(&db, content(), Settings::default()).unwrap();
+    let first = reminders.next_due(Platform::Telegram).unwrap().unwrap();
+    let hour = reminders
+        .due_count(Platform::Telegram, first + Duration::hours(1), usize::MAX)
+        .unwrap();
+    println!("due index: first at {first}, {hour} Telegram reminders in the first hour");
+
+    let status_chat = subscription(0).0;
+    let mut c = Criterion::default().configure_from_args().sample_size(20);
+    c.bench_function("due-scan: next due instant (3 platforms)", |b| {
+        b.iter(|| {
+            for p in [Platform::Terminal, Platform::Telegram, Platform::Discord] {
+                black_box(reminders.next_due(p).unwrap());
+            }
+        })
+    });
+    c.bench_function("due-scan: entries due in the first minute", |b| {
+        b.iter(|| {
+            black_box(
+                reminders
+                    .due_count(Platform::Telegram, first + Duration::minutes(1), usize::MAX)
+                    .unwrap(),
+            )
+        })
+    });
+    c.bench_function("due-scan: a one-hour backlog", |b| {
+        b.iter(|| {
+            black_box(
+                reminders
+                    .due_count(Platform::Telegram, first + Duration::hours(1), usize::MAX)
+                    .unwrap(),
+            )
+        })
+    });
+    c.bench_function("handle: /remind status", |b| {
+        b.iter(|| {
+            black_box(
+                reminders
+                    .handle(&status_chat, "/remind status", "how", now())
+                    .unwrap(),
+            )
+        })
+    });
+    let mut flip = false;
+    c.bench_function("handle: change the time (write + flush)", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let text = if flip { "/remind 7am" } else { "/remind 8am" };
+            black_box(reminders.handle(&status_chat, text, "how", now()).unwrap())
+        })
+    });
+    c.final_summary();
+}

@@ -1,0 +1,258 @@
+//! The bot as every platform meets it: bot-core's answer, plus what needs state (the conversation so far,
+//! the meeting feeds, reminders). The adapters and the terminal chat all go through [`App`], so a message
+//! gets the same answer everywhere.
+
+use bot_core::{Bot, ChatRef, Classification, Context, Intent, Message, Reply, Responder};
+use chrono::{DateTime, Utc};
+use meetings::Catalog;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a conversation is remembered after its last message (only whether the last reply was a crisis
+/// reply; never what was said).
+const CONVERSATION_MEMORY: Duration = Duration::from_secs(6 * 60 * 60);
+/// Conversations remembered at most; the oldest are forgotten first.
+const MAX_CONVERSATIONS: usize = 100_000;
+
+/// Where the current meeting catalog comes from (feeds refresh in the background).
+pub type Catalogs = Arc<dyn Fn() -> Option<Arc<Catalog>> + Send + Sync>;
+
+/// What the binary answers with.
+pub struct App {
+    bot: Arc<Bot>,
+    catalogs: Option<Catalogs>,
+    reminders: Option<Arc<reminders::Reminders>>,
+    conversations: Mutex<HashMap<ChatRef, Conversation>>,
+    clock: fn() -> DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Conversation {
+    after_crisis: bool,
+    last_seen: Instant,
+}
+
+impl App {
+    /// An app answering with `bot`, without feeds or reminders.
+    pub fn new(bot: Arc<Bot>) -> Self {
+        App {
+            bot,
+            catalogs: None,
+            reminders: None,
+            conversations: Mutex::new(HashMap::new()),
+            clock: Utc::now,
+        }
+    }
+
+    /// Searches the catalog `catalogs` returns at the time of each message.
+    pub fn with_meetings(mut self, catalogs: Catalogs) -> Self {
+        self.catalogs = Some(catalogs);
+        self
+    }
+
+    /// Keeps daily reminders.
+    pub fn with_reminders(mut self, reminders: Arc<reminders::Reminders>) -> Self {
+        self.reminders = Some(reminders);
+        self
+    }
+
+    /// Answers as if it were always `now` (for reproducible answers).
+    #[cfg(test)]
+    pub fn with_clock(mut self, clock: fn() -> DateTime<Utc>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    fn context(&self, message: &Message, now: DateTime<Utc>) -> Context {
+        let zone = self
+            .reminders
+            .as_ref()
+            .and_then(|r| r.zone_of(&message.chat));
+        let mut context = Context::at(message.chat.platform, now, zone);
+        context.chat = message.chat.kind;
+        context.location = message.location;
+        context.meetings = self.catalogs.as_ref().and_then(|c| c());
+        context.after_crisis = self
+            .conversations
+            .lock()
+            .expect("conversation memory")
+            .get(&message.chat)
+            .is_some_and(|c| c.after_crisis && c.last_seen.elapsed() < CONVERSATION_MEMORY);
+        context
+    }
+
+    fn remember(&self, chat: &ChatRef, reply: &Reply, mut context: Context) {
+        context.remember(reply);
+        let mut conversations = self.conversations.lock().expect("conversation memory");
+        if conversations.len() >= MAX_CONVERSATIONS {
+            conversations.retain(|_, c| c.last_seen.elapsed() < CONVERSATION_MEMORY);
+            if conversations.len() >= MAX_CONVERSATIONS {
+                conversations.clear();
+            }
+        }
+        if context.after_crisis {
+            conversations.insert(
+                chat.clone(),
+                Conversation {
+                    after_crisis: true,
+                    last_seen: Instant::now(),
+                },
+            );
+        } else {
+            conversations.remove(chat);
+        }
+    }
+
+    /// Deletes what the app keeps about `chat` (the reminders keep their own).
+    fn forget_conversation(&self, chat: &ChatRef) {
+        self.conversations
+            .lock()
+            .expect("conversation memory")
+            .remove(chat);
+    }
+}
+
+impl Responder for App {
+    fn classify(&self, text: &str) -> Classification {
+        self.bot.classify(text)
+    }
+
+    fn respond(&self, message: &Message) -> Reply {
+        let started = Instant::now();
+        let now = (self.clock)();
+        let context = self.context(message, now);
+        let mut reply = self.bot.respond(&message.text, &context);
+        if reply.intent == Intent::Reminder {
+            let entry = reply
+                .explanation
+                .entries
+                .first()
+                .and_then(|e| e.split_once(':'))
+                .map(|(_, id)| id.to_string())
+                .unwrap_or_default();
+            if entry == "forget" {
+                self.forget_conversation(&message.chat);
+            }
+            if let Some(reminders) = &self.reminders {
+                match reminders.handle(&message.chat, &message.text, &entry, now) {
+                    Ok(answer) => reply = answer,
+                    Err(error) => {
+                        tracing::error!(platform = ?message.chat.platform, chat = %message.chat.id, error = %error, "reminder store failed");
+                    }
+                }
+            }
+        }
+        self.remember(&message.chat, &reply, context);
+        tracing::info!(
+            platform = ?message.chat.platform,
+            chat = %message.chat.id,
+            intent = %reply.intent,
+            urgent = reply.urgent,
+            meetings = reply.meetings.len(),
+            micros = started.elapsed().as_micros() as u64,
+            "answered"
+        );
+        reply
+    }
+
+    fn unreachable(&self, chat: &ChatRef) {
+        tracing::info!(platform = ?chat.platform, chat = %chat.id, "chat unreachable");
+        if let Some(reminders) = &self.reminders
+            && let Err(error) = reminders.mark_unreachable(chat)
+        {
+            tracing::error!(platform = ?chat.platform, chat = %chat.id, error = %error, "could not pause reminders");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bot_core::{ChatKind, Platform};
+    use chrono::TimeZone;
+
+    /// Tuesday 24 November 2026, 17:00 in California.
+    fn tuesday_5pm() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0).unwrap()
+    }
+
+    fn chat(id: &str) -> ChatRef {
+        ChatRef::new(Platform::Telegram, id, ChatKind::Direct)
+    }
+
+    fn app() -> (App, Arc<reminders::Reminders>) {
+        let bot = Arc::new(Bot::embedded().unwrap());
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let content = reminders::ReminderContent::embedded(bot.content()).unwrap();
+        let reminders = Arc::new(
+            reminders::Reminders::open(&db, content, reminders::Settings::default()).unwrap(),
+        );
+        let app = App::new(bot)
+            .with_reminders(Arc::clone(&reminders))
+            .with_clock(tuesday_5pm);
+        (app, reminders)
+    }
+
+    fn say(app: &App, chat: &ChatRef, text: &str) -> Reply {
+        app.respond(&Message::text(chat.clone(), text))
+    }
+
+    #[test]
+    fn small_talk_after_a_crisis_keeps_the_lines_in_that_conversation_only() {
+        let (app, _) = app();
+        let (a, b) = (chat("1"), chat("2"));
+        assert_eq!(
+            say(&app, &a, "i want to end my life").intent,
+            Intent::Crisis
+        );
+        let after = say(&app, &a, "ok");
+        assert!(after.plain_text().contains("988"), "{}", after.plain_text());
+        let elsewhere = say(&app, &b, "ok");
+        assert_ne!(elsewhere.explanation.entries, after.explanation.entries);
+        // Moving on to something else ends it.
+        say(&app, &a, "what is recovery");
+        assert_eq!(
+            say(&app, &a, "ok").explanation.entries,
+            elsewhere.explanation.entries
+        );
+    }
+
+    #[test]
+    fn reminder_requests_reach_the_store_and_forget_deletes_them() {
+        let (app, reminders) = app();
+        let me = chat("7");
+        let set = say(&app, &me, "remind me every day at 8am Europe/London");
+        assert_eq!(set.intent, Intent::Reminder);
+        let subscription = reminders.subscription(&me).unwrap().expect("stored");
+        assert_eq!(subscription.zone, meetings::Tz::Europe__London);
+        assert_eq!(reminders.zone_of(&me), Some(meetings::Tz::Europe__London));
+
+        app.unreachable(&me);
+        let paused = reminders.subscription(&me).unwrap().unwrap();
+        assert_eq!(paused.state, reminders::State::Blocked);
+
+        say(&app, &me, "/forget");
+        assert_eq!(reminders.subscription(&me).unwrap(), None);
+    }
+
+    #[test]
+    fn meetings_come_from_the_current_catalog_in_the_persons_zone() {
+        let (app, _) = app();
+        let feed = include_str!("../tests/data/feeds/anytown.json");
+        let (feed, _) = meetings::Feed::from_json_guessing(feed, "anytown", None, None).unwrap();
+        let catalog = Arc::new(Catalog::new(vec![feed]));
+        let app = app.with_meetings(Arc::new(move || Some(Arc::clone(&catalog))));
+        let me = chat("9");
+        let reply = say(&app, &me, "any meetings tonight?");
+        assert_eq!(reply.meetings.len(), 2, "{}", reply.plain_text());
+        assert!(!reply.plain_text().contains("your time"));
+        say(&app, &me, "remind me at 8am America/New_York");
+        let reply = say(&app, &me, "any meetings tonight?");
+        assert!(
+            reply.plain_text().contains("your time"),
+            "{}",
+            reply.plain_text()
+        );
+    }
+}

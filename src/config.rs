@@ -1,0 +1,175 @@
+//! The operator's configuration file (TOML), with tokens also read from the environment under the names
+//! the platforms' own libraries use (`TELOXIDE_TOKEN`, `DISCORD_TOKEN`, ...). The environment wins, so a
+//! token never has to be written into a file.
+
+use anyhow::{Context as _, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// `recovery-bot.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub store: StoreConfig,
+    #[serde(default)]
+    pub telegram: TelegramSection,
+    #[serde(default)]
+    pub discord: DiscordSection,
+    #[serde(default)]
+    pub reminders: RemindersSection,
+    #[serde(default)]
+    pub meetings: MeetingsSection,
+}
+
+/// Where the sled store lives (reminders, Discord server settings).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    #[serde(default = "default_store_path")]
+    pub path: PathBuf,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            path: default_store_path(),
+        }
+    }
+}
+
+fn default_store_path() -> PathBuf {
+    PathBuf::from("recovery-bot.db")
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramSection {
+    /// Bot token from BotFather; `TELOXIDE_TOKEN` overrides it.
+    pub token: Option<String>,
+    /// Another Bot API server (self-hosted, or a fake one in tests); `TELOXIDE_API_URL` overrides it.
+    pub api_url: Option<String>,
+    /// Public HTTPS URL for webhook mode; long polling when absent.
+    pub webhook_url: Option<String>,
+    /// Address the webhook server listens on (default 0.0.0.0:8443).
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordSection {
+    /// Bot token; `DISCORD_TOKEN` overrides it.
+    pub token: Option<String>,
+    /// A Discord API proxy (twilight-http-proxy); `DISCORD_PROXY_URL` overrides it.
+    pub proxy_url: Option<String>,
+    /// Register the slash commands to this server only (instant, for development); `DISCORD_DEV_GUILD`.
+    pub dev_guild: Option<u64>,
+    /// The shards this process runs, `FIRST-LAST/TOTAL`; `DISCORD_SHARDS`.
+    pub shards: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemindersSection {
+    /// Zone used when a person asks for a reminder without naming one (they are told).
+    pub default_zone: Option<String>,
+    /// A reminder missed by less than this (after downtime) is sent late, once; default 6.
+    pub late_window_hours: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingsSection {
+    /// Minutes between refreshes of feeds given by URL (default 60).
+    pub refresh_minutes: Option<u64>,
+    /// `[[meetings.feed]]`: `id`, `source` (a file or an http(s) URL), and optionally `timezone` (IANA; else
+    /// guessed from the addresses) and `fellowship` (AA, NA, ...; else AA for Meeting Guide, NA for BMLT).
+    #[serde(default)]
+    pub feed: Vec<meetings::fetch::FeedSpec>,
+}
+
+impl Config {
+    /// Reads `path` when given (it must exist), else `recovery-bot.toml` in the working directory if there
+    /// is one, else the defaults. Settings with an environment name are read through [`Config::var`].
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("recovery-bot.toml"), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text)
+                .with_context(|| format!("reading configuration {}", path.display())),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(e).with_context(|| format!("reading configuration {}", path.display())),
+        }
+    }
+
+    /// A setting by its environment name (`TELOXIDE_TOKEN`, `DISCORD_PROXY_URL`, ...): the environment when
+    /// set and not empty, else the file. The adapters read their settings through this.
+    pub fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| self.file_var(name))
+    }
+
+    fn file_var(&self, name: &str) -> Option<String> {
+        match name {
+            "TELOXIDE_TOKEN" => self.telegram.token.clone(),
+            "TELOXIDE_API_URL" => self.telegram.api_url.clone(),
+            "DISCORD_TOKEN" => self.discord.token.clone(),
+            "DISCORD_PROXY_URL" => self.discord.proxy_url.clone(),
+            "DISCORD_DEV_GUILD" => self.discord.dev_guild.map(|g| g.to_string()),
+            "DISCORD_SHARDS" => self.discord.shards.clone(),
+            _ => None,
+        }
+    }
+
+    /// Some platform has a token: `recovery-bot` serves instead of chatting in the terminal.
+    pub fn has_platform(&self) -> bool {
+        self.var("TELOXIDE_TOKEN").is_some() || self.var("DISCORD_TOKEN").is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_gives_settings_by_their_environment_names() {
+        let config: Config = toml::from_str(
+            r#"
+            [telegram]
+            token = "from-file"
+            [discord]
+            dev_guild = 42
+            [[meetings.feed]]
+            id = "oc"
+            source = "feeds/oc.json"
+            timezone = "America/Los_Angeles"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(
+            config.file_var("TELOXIDE_TOKEN").as_deref(),
+            Some("from-file")
+        );
+        assert_eq!(config.file_var("DISCORD_DEV_GUILD").as_deref(), Some("42"));
+        assert_eq!(config.file_var("DISCORD_TOKEN"), None);
+        assert_eq!(config.meetings.feed[0].id, "oc");
+        assert_eq!(
+            config.meetings.feed[0].timezone,
+            Some(meetings::Tz::America__Los_Angeles)
+        );
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let error = toml::from_str::<Config>("[telegram]\ntokn = \"x\"").unwrap_err();
+        assert!(error.to_string().contains("tokn"), "{error}");
+        let missing = Config::load(Some(Path::new("/nonexistent/recovery-bot.toml"))).unwrap_err();
+        assert!(format!("{missing:#}").contains("/nonexistent/recovery-bot.toml"));
+    }
+}

@@ -1,0 +1,196 @@
+//! `recovery-bot serve`: every platform that has a token, the reminder scheduler and the meeting feeds, in
+//! one process over one [`App`], until SIGINT or SIGTERM.
+
+use anyhow::{Context as _, Result};
+use bot_core::{Bot, ChatRef, DeliveryError, Platform, Reply, Responder};
+use meetings::fetch::{FeedStore, FetchConfig};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::app::App;
+use crate::config::Config;
+
+/// What `serve` needs besides the configuration.
+pub struct ServeOptions<'a> {
+    /// The operator's copy of `intents/`, when not the built-in one.
+    pub content_dir: Option<&'a Path>,
+    /// Telegram webhook mode: the public URL and the address to listen on.
+    pub webhook: Option<telegram::Webhook>,
+}
+
+/// Runs until a signal, then stops every part, lets replies in flight finish and flushes the store.
+pub fn run(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(serve(bot, config, options))
+}
+
+async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()> {
+    let bot = Arc::new(bot);
+    let db = sled::open(&config.store.path).with_context(|| {
+        format!(
+            "opening the store {} (is another recovery-bot using it?)",
+            config.store.path.display()
+        )
+    })?;
+    let reminders = Arc::new(crate::open_reminders(
+        &db,
+        &bot,
+        &config,
+        options.content_dir,
+    )?);
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shutdown = move || {
+        let mut stop = stop_rx.clone();
+        async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        }
+    };
+    let mut tasks: JoinSet<(&'static str, Result<()>)> = JoinSet::new();
+
+    let mut app = App::new(Arc::clone(&bot)).with_reminders(Arc::clone(&reminders));
+    if !config.meetings.feed.is_empty() {
+        let fetch = FetchConfig {
+            refresh_interval: Duration::from_secs(
+                60 * config.meetings.refresh_minutes.unwrap_or(60),
+            ),
+            ..FetchConfig::default()
+        };
+        let feeds = FeedStore::load(config.meetings.feed.clone(), fetch)
+            .await
+            .context("loading the meeting feeds")?;
+        let latest = feeds.subscribe();
+        app = app.with_meetings(Arc::new(move || Some(latest.borrow().clone())));
+        let stopped = shutdown();
+        tasks.spawn(async move {
+            feeds.run(stopped).await;
+            ("meeting feeds", Ok(()))
+        });
+    }
+    let app: Arc<dyn Responder> = Arc::new(app);
+    let menu = bot.menu();
+    let mut outboxes = Outboxes::default();
+
+    let telegram = telegram::TelegramConfig::from_vars(|name| config.var(name))
+        .context("Telegram settings")?;
+    if let Some(mut settings) = telegram {
+        settings.webhook = options.webhook;
+        let telegram = telegram::Telegram::new(settings).context("Telegram settings")?;
+        outboxes.telegram = Some(telegram.outbox());
+        let run = telegram.run(Arc::clone(&app), menu.clone(), shutdown());
+        tasks.spawn(async move { ("telegram", run.await) });
+    }
+    let discord =
+        discord::DiscordConfig::from_lookup(|name| config.var(name)).context("Discord settings")?;
+    if let Some(settings) = discord {
+        outboxes.discord = Some(discord::Outbox::new(&settings));
+        let guilds = db
+            .open_tree("discord-guilds")
+            .context("opening the Discord settings in the store")?;
+        let run = discord::run(settings, Arc::clone(&app), menu.clone(), guilds, shutdown());
+        tasks.spawn(async move { ("discord", run.await) });
+    }
+    if outboxes.telegram.is_none() && outboxes.discord.is_none() {
+        anyhow::bail!(
+            "no platform is configured: set TELOXIDE_TOKEN or DISCORD_TOKEN (or run `recovery-bot chat`)"
+        );
+    }
+    let scheduler = reminders::run(Arc::clone(&reminders), outboxes, shutdown());
+    tasks.spawn(async move { ("reminders", scheduler.await.map_err(Into::into)) });
+    tracing::info!(
+        store = %config.store.path.display(),
+        feeds = config.meetings.feed.len(),
+        "serving"
+    );
+
+    let mut failure = None;
+    tokio::select! {
+        signal = stop_signal() => {
+            signal?;
+            tracing::info!("shutting down");
+        }
+        Some(ended) = tasks.join_next() => {
+            failure = report(ended);
+        }
+    }
+    let _ = stop_tx.send(true);
+    while let Some(ended) = tasks.join_next().await {
+        failure = failure.or(report(ended));
+    }
+    reminders.flush().context("flushing the reminders")?;
+    db.flush_async().await.context("flushing the store")?;
+    tracing::info!("stopped");
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// Logs how a part ended; its error, if it failed.
+fn report(
+    ended: Result<(&'static str, Result<()>), tokio::task::JoinError>,
+) -> Option<anyhow::Error> {
+    match ended {
+        Ok((part, Ok(()))) => {
+            tracing::info!(part, "stopped");
+            None
+        }
+        Ok((part, Err(error))) => {
+            tracing::error!(part, error = %format!("{error:#}"), "failed");
+            Some(error.context(format!("{part} failed")))
+        }
+        Err(error) => Some(anyhow::anyhow!("a task panicked: {error}")),
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() -> Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("listening for SIGTERM")?;
+        tokio::select! {
+            ctrl_c = tokio::signal::ctrl_c() => ctrl_c.context("listening for SIGINT"),
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .context("listening for Ctrl-C")
+    }
+}
+
+/// Delivers reminders through whichever platforms run.
+#[derive(Default, Clone)]
+struct Outboxes {
+    telegram: Option<telegram::Outbox>,
+    discord: Option<discord::Outbox>,
+}
+
+impl reminders::Sender for Outboxes {
+    async fn deliver(&self, chat: &ChatRef, reply: &Reply) -> Result<(), DeliveryError> {
+        let not_running =
+            || DeliveryError::Transient(format!("{:?} is not running", chat.platform));
+        match chat.platform {
+            Platform::Telegram => match &self.telegram {
+                Some(outbox) => outbox.send(&chat.id, reply).await,
+                None => Err(not_running()),
+            },
+            Platform::Discord => match &self.discord {
+                Some(outbox) => outbox.send(&chat.id, reply).await,
+                None => Err(not_running()),
+            },
+            Platform::Terminal => Err(DeliveryError::Permanent(
+                "terminal reminders are only sent while the terminal chat runs".into(),
+            )),
+        }
+    }
+}

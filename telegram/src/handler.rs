@@ -1,0 +1,136 @@
+//! One update in, the core's reply out.
+
+use bot_core::{ChatRef, Message, Responder};
+use std::sync::Arc;
+use std::time::Instant;
+use teloxide::payloads::AnswerCallbackQuerySetters as _;
+use teloxide::prelude::Requester as _;
+use teloxide::requests::Request as _;
+use teloxide::types::{CallbackQueryId, ChatId, Update};
+
+use crate::buttons::Pressed;
+use crate::incoming::{Identity, Incoming, Placement, translate};
+use crate::outbox::{Outbox, describe};
+
+/// Shown when a button's message is no longer known (after a restart).
+const EXPIRED_BUTTON: &str = "This button has expired. Please type your message instead.";
+
+/// Everything a handler needs; shared by all chats.
+pub(crate) struct Handler {
+    pub responder: Arc<dyn Responder>,
+    pub outbox: Outbox,
+    pub me: Identity,
+}
+
+fn chat_id(chat: &ChatRef) -> Option<ChatId> {
+    chat.id.parse().ok().map(ChatId)
+}
+
+impl Handler {
+    /// Handles one update. Never fails: problems are logged (ids and reasons only) and the update is
+    /// done with.
+    pub(crate) async fn handle(&self, update: Update) {
+        let started = Instant::now();
+        let update_id = update.id.0;
+        match translate(&update, &self.me) {
+            Incoming::Message { message, placement } => {
+                self.answer(update_id, message, placement, started).await;
+            }
+            Incoming::Button {
+                query,
+                chat,
+                data,
+                placement,
+            } => {
+                let pressed = self.outbox.pressed(&data);
+                self.acknowledge(update_id, query, &pressed).await;
+                match pressed {
+                    Pressed::Message(text) => {
+                        let message = Message::text(chat, text);
+                        self.answer(update_id, message, placement, started).await;
+                    }
+                    Pressed::Expired | Pressed::Invalid => {
+                        tracing::info!(update_id, chat_id = %chat.id, "button without a known message");
+                    }
+                }
+            }
+            Incoming::Membership { chat, reachable } => {
+                let Some(id) = chat_id(&chat) else { return };
+                if reachable {
+                    tracing::info!(update_id, chat_id = %chat.id, "bot let back into the chat");
+                    self.outbox.mark_reachable(id);
+                } else {
+                    tracing::info!(update_id, chat_id = %chat.id, "bot blocked or removed");
+                    if self.outbox.mark_unreachable(id) {
+                        self.responder.unreachable(&chat);
+                    }
+                }
+            }
+            Incoming::Skip(reason) => {
+                tracing::debug!(update_id, reason, "update skipped");
+            }
+        }
+    }
+
+    /// Answers the callback query at once, so the button stops spinning.
+    async fn acknowledge(&self, update_id: u32, query: CallbackQueryId, pressed: &Pressed) {
+        let bot = self.outbox.api().bot();
+        let mut request = bot.answer_callback_query(query);
+        if *pressed == Pressed::Expired {
+            request = request.text(EXPIRED_BUTTON);
+        }
+        if let Err(e) = request.send().await {
+            tracing::warn!(update_id, error = %describe(&e), "answerCallbackQuery failed");
+        }
+    }
+
+    async fn answer(
+        &self,
+        update_id: u32,
+        message: Message,
+        placement: Placement,
+        started: Instant,
+    ) {
+        let Some(chat) = chat_id(&message.chat) else {
+            return;
+        };
+        // They wrote to the bot, so the chat can be written to again.
+        self.outbox.mark_reachable(chat);
+        let reply = self.responder.respond(&message);
+        let responded = started.elapsed();
+        let result = self.outbox.deliver(chat, &reply, placement).await;
+        let intent = reply.intent.as_str();
+        let respond_us = responded.as_micros() as u64;
+        let total_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(messages) => tracing::info!(
+                update_id,
+                chat_id = chat.0,
+                intent,
+                urgent = reply.urgent,
+                messages,
+                respond_us,
+                total_ms,
+                "answered"
+            ),
+            Err(bot_core::DeliveryError::Unreachable) => {
+                tracing::info!(
+                    update_id,
+                    chat_id = chat.0,
+                    intent,
+                    "reply not delivered: chat unreachable"
+                );
+                self.responder.unreachable(&message.chat);
+            }
+            Err(error) => tracing::error!(
+                update_id,
+                chat_id = chat.0,
+                intent,
+                urgent = reply.urgent,
+                %error,
+                total_ms,
+                "reply not delivered"
+            ),
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! `recovery-bot serve` as an operator runs it: the real binary with `TELOXIDE_TOKEN` and `TELOXIDE_API_URL`
+//! pointing at a fake Telegram Bot API on 127.0.0.1 (the adapter's own test fake), a store in a temporary
+//! folder, and SIGTERM at the end.
+
+#[path = "../telegram/tests/support/mod.rs"]
+mod fake_telegram;
+
+use fake_telegram::{FakeApi, TOKEN, dm};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Served {
+    child: Child,
+    dir: std::path::PathBuf,
+}
+
+impl Served {
+    fn start(fake: &FakeApi, name: &str) -> Served {
+        let dir =
+            std::env::temp_dir().join(format!("recovery-bot-serve-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("recovery-bot.toml");
+        std::fs::write(
+            &config,
+            format!("[store]\npath = {:?}\n", dir.join("store")),
+        )
+        .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
+            .arg("--config")
+            .arg(&config)
+            .env("TELOXIDE_TOKEN", TOKEN)
+            .env("TELOXIDE_API_URL", fake.url.as_str())
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("RECOVERY_BOT_CONTENT")
+            .env("RUST_LOG", "info")
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("recovery-bot starts");
+        Served { child, dir }
+    }
+
+    /// SIGTERM, then the exit status and the logs, within seconds.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "recovery-bot did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let output = self.child.wait_with_output().unwrap();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
+    let fake = FakeApi::start().await;
+    let served = Served::start(&fake, "telegram");
+    fake.wait_until("the bot registered its commands", |calls| {
+        calls.iter().any(|c| c.method == "setmycommands")
+    })
+    .await;
+    let commands = fake.calls_of("setmycommands");
+    let names = commands[0].body["commands"].to_string();
+    for name in [
+        "crisis",
+        "overdose",
+        "meeting",
+        "principle",
+        "remind",
+        "forget",
+        "help",
+        "start",
+    ] {
+        assert!(names.contains(&format!("\"{name}\"")), "{names}");
+    }
+
+    let secret = "crisis-words-7731";
+    fake.push(dm(501, &format!("{secret} I want to kill myself")));
+    let crisis = fake.wait_for_sends(501, 1).await;
+    assert!(crisis[0].text().contains("988"), "{}", crisis[0].text());
+
+    fake.push(dm(502, "remind me every day at 8am Europe/London"));
+    let reminder = fake.wait_for_sends(502, 1).await;
+    assert!(
+        reminder[0].text().contains("08:00"),
+        "{}",
+        reminder[0].text()
+    );
+
+    let (status, logs) = served.stop();
+    assert!(status.success(), "exit {status:?}: {logs}");
+    assert!(logs.contains("answered"), "logs are on: {logs}");
+    assert!(
+        !logs.contains(secret),
+        "a log line carries what the person typed: {logs}"
+    );
+    assert!(
+        !logs.contains(TOKEN),
+        "a log line carries the token: {logs}"
+    );
+}
