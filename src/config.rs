@@ -75,6 +75,9 @@ pub struct RemindersSection {
     pub default_zone: Option<String>,
     /// A reminder missed by less than this (after downtime) is sent late, once; default 6.
     pub late_window_hours: Option<u32>,
+    /// Read every stored reminder at start-up to check it (default true). Turn off for very large stores:
+    /// start-up then takes well under a second at a million reminders (see BENCHMARKS.md).
+    pub verify_at_open: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -32,12 +32,17 @@ pub fn run(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()> {
 
 async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()> {
     let bot = Arc::new(bot);
-    let db = sled::open(&config.store.path).with_context(|| {
-        format!(
-            "opening the store {} (is another recovery-bot using it?)",
-            config.store.path.display()
-        )
-    })?;
+    // sled's cache would otherwise grow to 1 GB.
+    let db = sled::Config::new()
+        .path(&config.store.path)
+        .cache_capacity(32 << 20)
+        .open()
+        .with_context(|| {
+            format!(
+                "opening the store {} (is another recovery-bot using it?)",
+                config.store.path.display()
+            )
+        })?;
     let reminders = Arc::new(crate::open_reminders(
         &db,
         &bot,

@@ -35,6 +35,15 @@ struct Topics {
     entry_of: Vec<usize>,
 }
 
+/// How much of a match to work out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// The intent and whether it is urgent (`classify`).
+    Intent,
+    /// The entry that answers, too (`respond`).
+    Entry,
+}
+
 /// Compiled rules.
 pub struct Classifier {
     idioms: Option<Regex>,
@@ -43,6 +52,8 @@ pub struct Classifier {
     rule_of: Vec<(Intent, usize)>,
     /// Topic patterns per intent, indexed by rank.
     topics: Vec<Topics>,
+    /// Whether each intent (by rank) has an urgent entry, so that its entry decides urgency.
+    has_urgent: Vec<bool>,
 }
 
 impl Classifier {
@@ -102,11 +113,17 @@ impl Classifier {
             .iter()
             .map(compile_topics)
             .collect::<Result<Vec<_>, _>>()?;
+        let has_urgent = content
+            .intents
+            .iter()
+            .map(|file| file.entries.iter().any(|e| e.urgent))
+            .collect();
         Ok(Classifier {
             idioms,
             rules,
             rule_of,
             topics,
+            has_urgent,
         })
     }
 
@@ -121,8 +138,10 @@ impl Classifier {
         }
     }
 
-    /// Matches normalised, idiom-free text against every rule.
-    pub fn classify(&self, content: &Content, text: &str) -> Matched {
+    /// Matches normalised, idiom-free text against every rule. With `Precision::Intent` the answering entry
+    /// is only worked out where it decides urgency (crisis and overdose files); elsewhere it is the file's
+    /// default entry, which is enough to know the intent.
+    pub fn classify(&self, content: &Content, text: &str, precision: Precision) -> Matched {
         let matches = self.rules.matches(text.as_bytes());
         let mut decision = None;
         let mut overdose_now = None;
@@ -132,7 +151,7 @@ impl Classifier {
                 continue;
             }
             let file = content.intent(intent);
-            let Some(entry) = self.answer(file, rule, text) else {
+            let Some(entry) = self.answer(file, rule, text, precision) else {
                 continue;
             };
             let found = Decision {
@@ -161,12 +180,25 @@ impl Classifier {
     }
 
     /// The entry a matched rule answers with, or `None` when the rule does not count.
-    fn answer(&self, file: &IntentContent, rule: usize, text: &str) -> Option<usize> {
+    fn answer(
+        &self,
+        file: &IntentContent,
+        rule: usize,
+        text: &str,
+        precision: Precision,
+    ) -> Option<usize> {
         let rule = &file.rules[rule];
         if let Some(entry) = rule.entry
             && !rule.requires_topic
         {
             return Some(entry);
+        }
+        if precision == Precision::Intent && !self.has_urgent[file.intent.rank()] {
+            let counts = !rule.requires_topic
+                || self.topics[file.intent.rank()]
+                    .set
+                    .is_match(text.as_bytes());
+            return counts.then_some(rule.entry.unwrap_or(file.default_entry));
         }
         match (self.best_topic(file.intent, text), rule.entry) {
             (Some(_), Some(entry)) => Some(entry),

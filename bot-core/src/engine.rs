@@ -5,7 +5,7 @@ use meetings::{Catalog, Coordinates, Tz};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use crate::classify::{Classifier, Decision, Matched, lexicon};
+use crate::classify::{Classifier, Decision, Matched, Precision, lexicon};
 use crate::content::{Command, Content, ContentError, Entry};
 use crate::intent::Intent;
 use crate::meeting_answer;
@@ -169,18 +169,24 @@ impl Bot {
     }
 
     /// Normalises `text`, blanks its idioms and matches the rules; `None` when no word is left.
-    fn matched(&self, text: &str) -> Option<Matched> {
+    fn matched(&self, text: &str, precision: Precision) -> Option<Matched> {
         let normalized = self.normalizer.normalize(text);
         if normalized.is_empty() {
             return None;
         }
         let stripped = self.classifier.strip_idioms(&normalized);
-        Some(self.classifier.classify(&self.content, &stripped))
+        Some(
+            self.classifier
+                .classify(&self.content, &stripped, precision),
+        )
     }
 
     /// The intent of a message and whether it is urgent.
     pub fn classify(&self, text: &str) -> Classification {
-        match self.matched(text).and_then(|m| m.decision) {
+        match self
+            .matched(text, Precision::Intent)
+            .and_then(|m| m.decision)
+        {
             None => Classification {
                 intent: Intent::Other,
                 urgent: false,
@@ -203,7 +209,7 @@ impl Bot {
             return self.route_command(command, words);
         }
         let other = self.content.intent(Intent::Other);
-        let mut route = match self.matched(text) {
+        let mut route = match self.matched(text, Precision::Entry) {
             None => Route {
                 intent: Intent::Other,
                 rule: "other:empty-input".into(),
@@ -254,7 +260,7 @@ impl Bot {
     fn route_command(&self, command: &Command, words: &str) -> Route {
         let intent = command.intent;
         let file = self.content.intent(intent);
-        let matched = self.matched(words);
+        let matched = self.matched(words, Precision::Entry);
         let urgent = matched
             .and_then(|m| m.decision)
             .filter(|d| self.content.intent(d.intent).entries[d.entry].urgent);

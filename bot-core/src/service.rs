@@ -14,8 +14,8 @@ pub use meetings::Coordinates;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChatRef {
     pub platform: Platform,
-    /// The platform's id for the place a reply goes: a Telegram chat id; on Discord the user id for direct
-    /// messages, the channel id in a server. Never a name.
+    /// The platform's id for the conversation: a Telegram chat id; on Discord the person's user id (their
+    /// reminders go to their direct messages), or a channel id for crisis watch's public reply. Never a name.
     pub id: String,
     pub kind: ChatKind,
 }

@@ -93,10 +93,7 @@ fn chat(index: usize) -> ChatRef {
 }
 
 fn open(dir: &Path) -> (sled::Db, Reminders) {
-    let db = sled::Config::new()
-        .path(dir.join("store"))
-        .open()
-        .expect("open store");
+    let db = common::open_db(&dir.join("store"));
     let reminders =
         Reminders::open(&db, common::content(), Settings::default()).expect("open reminders");
     (db, reminders)

@@ -236,7 +236,7 @@ fn reminders_survive_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let me = chat(Platform::Telegram, "8");
     {
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = common::open_db(dir.path());
         let r = Reminders::open(&db, content(), Settings::default()).unwrap();
         ask(
             &r,
@@ -245,7 +245,7 @@ fn reminders_survive_a_reopen() {
             utc("2026-06-01T00:00:00Z"),
         );
     }
-    let db = sled::Config::new().path(dir.path()).open().unwrap();
+    let db = common::open_db(dir.path());
     let r = Reminders::open(&db, content(), Settings::default()).unwrap();
     assert_eq!(r.stats_at_open().subscriptions, 1);
     assert_eq!(r.stats_at_open().active, 1);
@@ -255,7 +255,7 @@ fn reminders_survive_a_reopen() {
 }
 
 fn reopen(dir: &std::path::Path) -> Result<Reminders, Error> {
-    let db = sled::Config::new().path(dir).open().unwrap();
+    let db = common::open_db(dir);
     Reminders::open(&db, content(), Settings::default())
 }
 
@@ -263,7 +263,7 @@ fn reopen(dir: &std::path::Path) -> Result<Reminders, Error> {
 fn a_corrupt_record_stops_open_and_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = common::open_db(dir.path());
         let r = Reminders::open(&db, content(), Settings::default()).unwrap();
         r.subscribe(
             &chat(Platform::Telegram, "123"),
@@ -282,7 +282,7 @@ fn a_corrupt_record_stops_open_and_is_kept() {
     assert!(message.contains("Telegram:123"), "{message}");
     assert!(message.contains("left untouched"), "{message}");
     // Still there, byte for byte.
-    let db = sled::Config::new().path(dir.path()).open().unwrap();
+    let db = common::open_db(dir.path());
     let tree = db.open_tree(reminders::TREE).unwrap();
     assert_eq!(
         tree.get(b"St123").unwrap().unwrap().as_ref(),
@@ -294,7 +294,7 @@ fn a_corrupt_record_stops_open_and_is_kept() {
 fn a_newer_schema_or_a_missing_version_stops_open() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = common::open_db(dir.path());
         Reminders::open(&db, content(), Settings::default()).unwrap();
         let meta = db.open_tree(reminders::META_TREE).unwrap();
         meta.insert("version", &(reminders::SCHEMA_VERSION + 1).to_be_bytes())
@@ -309,7 +309,7 @@ fn a_newer_schema_or_a_missing_version_stops_open() {
 
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = common::open_db(dir.path());
         let tree = db.open_tree(reminders::TREE).unwrap();
         tree.insert(b"St1", &b"x"[..]).unwrap();
         db.flush().unwrap();
@@ -323,7 +323,7 @@ fn a_damaged_due_index_is_rebuilt_from_the_records() {
     let dir = tempfile::tempdir().unwrap();
     let me = chat(Platform::Discord, "3");
     {
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = common::open_db(dir.path());
         let r = Reminders::open(&db, content(), Settings::default()).unwrap();
         ask(
             &r,

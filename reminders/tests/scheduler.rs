@@ -576,7 +576,7 @@ async fn shutdown_returns_and_leaves_the_store_readable() {
     let dir = tempfile::tempdir().unwrap();
     let start = utc("2026-06-01T00:00:00Z");
     {
-        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let db = common::open_db(dir.path());
         let reminders = std::sync::Arc::new(
             reminders::Reminders::open(&db, common::content(), Settings::default()).unwrap(),
         );
@@ -600,7 +600,7 @@ async fn shutdown_returns_and_leaves_the_store_readable() {
         .await;
         assert_eq!(sender.sent().len(), 1);
     }
-    let db = sled::Config::new().path(dir.path()).open().unwrap();
+    let db = common::open_db(dir.path());
     let reminders =
         reminders::Reminders::open(&db, common::content(), Settings::default()).unwrap();
     let sub = reminders

@@ -20,13 +20,26 @@ pub fn content() -> ReminderContent {
     ReminderContent::embedded(bot().content()).expect("embedded reminder content")
 }
 
+/// Opens the sled database at `path`. A database just dropped in this process can still be locked for a
+/// moment by sled's own background threads: opening is retried for up to two seconds.
+pub fn open_db(path: &std::path::Path) -> sled::Db {
+    let mut tries = 0;
+    loop {
+        match sled::Config::new().path(path).open() {
+            Ok(db) => return db,
+            Err(_) if tries < 200 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(error) => panic!("cannot open {}: {error}", path.display()),
+        }
+    }
+}
+
 /// A store in a fresh temporary folder (kept alive by the returned guard).
 pub fn open(settings: Settings) -> (tempfile::TempDir, sled::Db, Arc<Reminders>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = sled::Config::new()
-        .path(dir.path())
-        .open()
-        .expect("open sled");
+    let db = open_db(dir.path());
     let reminders = Arc::new(Reminders::open(&db, content(), settings).expect("open reminders"));
     (dir, db, reminders)
 }
