@@ -54,6 +54,47 @@ impl Coordinates {
     }
 }
 
+/// Distances from one point to many, with the work that depends only on that point done once. Compares
+/// by the haversine term `a`, which grows with distance, and turns it into kilometres only when asked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DistanceFrom {
+    latitude: f64,
+    longitude: f64,
+    cos_latitude: f64,
+}
+
+impl DistanceFrom {
+    pub(crate) fn new(origin: Coordinates) -> Self {
+        let latitude = origin.latitude.to_radians();
+        DistanceFrom {
+            latitude,
+            longitude: origin.longitude.to_radians(),
+            cos_latitude: latitude.cos(),
+        }
+    }
+
+    /// A key that orders points by their distance from the origin.
+    pub(crate) fn key(&self, to: &Coordinates) -> f64 {
+        let latitude = to.latitude.to_radians();
+        let dlat = latitude - self.latitude;
+        let dlon = to.longitude.to_radians() - self.longitude;
+        (dlat / 2.0).sin().powi(2) + self.cos_latitude * latitude.cos() * (dlon / 2.0).sin().powi(2)
+    }
+
+    /// The distance in kilometres for a key.
+    pub(crate) fn km(key: f64) -> f64 {
+        2.0 * EARTH_RADIUS_KM * key.sqrt().min(1.0).asin()
+    }
+
+    /// The key of a point `km` away.
+    pub(crate) fn key_for_km(km: f64) -> f64 {
+        (km / (2.0 * EARTH_RADIUS_KM))
+            .min(std::f64::consts::FRAC_PI_2)
+            .sin()
+            .powi(2)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +125,31 @@ mod tests {
         let c = Coordinates::centroid([a, b]).unwrap();
         assert!((c.latitude - 11.0).abs() < 1e-9 && (c.longitude - 21.0).abs() < 1e-9);
         assert!(Coordinates::centroid([]).is_none());
+    }
+
+    #[test]
+    fn distance_keys_order_like_distances_and_convert_back() {
+        let origin = Coordinates::new(33.66, -117.99).unwrap();
+        let from = DistanceFrom::new(origin);
+        let points = [
+            (33.7, -117.9),
+            (34.05, -118.24),
+            (33.66, -117.99),
+            (40.7, -74.0),
+            (-33.9, 151.2),
+        ];
+        let mut last = -1.0;
+        let mut by_key: Vec<Coordinates> = points
+            .iter()
+            .map(|&(lat, lon)| Coordinates::new(lat, lon).unwrap())
+            .collect();
+        by_key.sort_by(|a, b| from.key(a).total_cmp(&from.key(b)));
+        for p in by_key {
+            let km = DistanceFrom::km(from.key(&p));
+            assert!((km - origin.distance_km(&p)).abs() < 1e-6, "{km}");
+            assert!(km >= last);
+            last = km;
+            assert!((DistanceFrom::km(DistanceFrom::key_for_km(km)) - km).abs() < 1e-6);
+        }
     }
 }

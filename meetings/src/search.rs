@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-use crate::geo::Coordinates;
+use crate::geo::DistanceFrom;
 use crate::model::Meeting;
 use crate::query::{AttendanceWant, DaySpec, Order, Query};
 
@@ -178,8 +178,9 @@ pub fn search(
     } else {
         Order::Soonest
     });
-    let radius =
-        (order == Order::Soonest && query.near.is_some() && geographic).then_some(NEAR_RADIUS_KM);
+    let radius = (order == Order::Soonest && query.near.is_some() && geographic)
+        .then(|| DistanceFrom::key_for_km(NEAR_RADIUS_KM));
+    let from = origin.map(DistanceFrom::new);
 
     let mut zones = ZoneCache::new(now);
     let mut found: Vec<Found> = catalog
@@ -192,8 +193,8 @@ pub fn search(
         })
         .filter(|m| attendance.is_none_or(|a| a.accepts(m.attendance)))
         .filter(|m| query.types.iter().all(|t| t.matches(m)))
-        .filter_map(|m| found(m, query, now, person_tz, origin, &mut zones))
-        .filter(|f| match (radius, f.distance_km) {
+        .filter_map(|m| found(m, query, now, person_tz, from, &mut zones))
+        .filter(|f| match (radius, f.distance_key) {
             (Some(r), Some(d)) => d <= r,
             (Some(_), None) => false,
             (None, _) => true,
@@ -208,8 +209,8 @@ pub fn search(
     let by_order = |a: &Found, b: &Found| match order {
         Order::Soonest => by_start(a, b),
         Order::Nearest => {
-            let da = a.distance_km.unwrap_or(f64::INFINITY);
-            let db = b.distance_km.unwrap_or(f64::INFINITY);
+            let da = a.distance_key.unwrap_or(f64::INFINITY);
+            let db = b.distance_key.unwrap_or(f64::INFINITY);
             da.total_cmp(&db).then_with(|| by_start(a, b))
         }
     };
@@ -232,7 +233,7 @@ pub fn search(
                 start_for_person: person_tz.map(|tz| start.with_timezone(&tz)),
                 end,
                 in_progress: start.with_timezone(&Utc) <= now && now < end.with_timezone(&Utc),
-                distance_km: f.distance_km,
+                distance_km: f.distance_key.map(DistanceFrom::km),
             }
         })
         .collect();
@@ -287,7 +288,8 @@ struct Found<'m> {
     meeting: &'m Meeting,
     /// Its next start, in UTC.
     start_utc: NaiveDateTime,
-    distance_km: Option<f64>,
+    /// Orders by distance (see [`DistanceFrom::key`]).
+    distance_key: Option<f64>,
 }
 
 /// The meeting, if its next start fits the query's days and times.
@@ -296,7 +298,7 @@ fn found<'m>(
     query: &Query,
     now: DateTime<Utc>,
     person_tz: Option<Tz>,
-    origin: Option<Coordinates>,
+    from: Option<DistanceFrom>,
     zones: &mut ZoneCache,
 ) -> Option<Found<'m>> {
     let (start_utc, local) = zones.next_start(meeting)?;
@@ -328,9 +330,7 @@ fn found<'m>(
     Some(Found {
         meeting,
         start_utc,
-        distance_km: origin
-            .zip(meeting.coordinates)
-            .map(|(o, c)| o.distance_km(&c)),
+        distance_key: from.zip(meeting.coordinates).map(|(o, c)| o.key(&c)),
     })
 }
 
