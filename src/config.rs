@@ -23,24 +23,17 @@ pub struct Config {
 }
 
 /// Where the sled store lives (reminders, Discord server settings).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
-    #[serde(default = "default_store_path")]
-    pub path: PathBuf,
+    /// A folder for the store. When not set, `recovery-bot.db` in the working directory, and if that cannot be
+    /// opened (another recovery-bot holds it, or the folder is read-only), a temporary store with a warning,
+    /// so that the bot still answers; reminders then last only as long as the process.
+    pub path: Option<PathBuf>,
 }
 
-impl Default for StoreConfig {
-    fn default() -> Self {
-        StoreConfig {
-            path: default_store_path(),
-        }
-    }
-}
-
-fn default_store_path() -> PathBuf {
-    PathBuf::from("recovery-bot.db")
-}
+/// The store's folder when none is configured.
+pub const DEFAULT_STORE: &str = "recovery-bot.db";
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -32,17 +32,7 @@ pub fn run(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()> {
 
 async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()> {
     let bot = Arc::new(bot);
-    // sled's cache would otherwise grow to 1 GB.
-    let db = sled::Config::new()
-        .path(&config.store.path)
-        .cache_capacity(32 << 20)
-        .open()
-        .with_context(|| {
-            format!(
-                "opening the store {} (is another recovery-bot using it?)",
-                config.store.path.display()
-            )
-        })?;
+    let db = open_store(&config)?;
     let reminders = Arc::new(crate::open_reminders(
         &db,
         &bot,
@@ -108,11 +98,7 @@ async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()
     }
     let scheduler = reminders::run(Arc::clone(&reminders), outboxes, shutdown());
     tasks.spawn(async move { ("reminders", scheduler.await.map_err(Into::into)) });
-    tracing::info!(
-        store = %config.store.path.display(),
-        feeds = config.meetings.feed.len(),
-        "serving"
-    );
+    tracing::info!(feeds = config.meetings.feed.len(), "serving");
 
     let mut failure = None;
     tokio::select! {
@@ -134,6 +120,41 @@ async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()
     match failure {
         Some(error) => Err(error),
         None => Ok(()),
+    }
+}
+
+/// The configured store (an error if it cannot be opened), or the default one, or failing that a temporary
+/// one: a bot that cannot keep reminders must still answer a person in crisis.
+fn open_store(config: &Config) -> Result<sled::Db> {
+    // sled's cache would otherwise grow to 1 GB.
+    let open = |path: &Path| {
+        sled::Config::new()
+            .path(path)
+            .cache_capacity(32 << 20)
+            .open()
+    };
+    if let Some(path) = &config.store.path {
+        return open(path).with_context(|| {
+            format!(
+                "opening the store {} (is another recovery-bot using it?)",
+                path.display()
+            )
+        });
+    }
+    match open(Path::new(crate::config::DEFAULT_STORE)) {
+        Ok(db) => Ok(db),
+        Err(error) => {
+            tracing::warn!(
+                store = crate::config::DEFAULT_STORE,
+                error = %error,
+                "cannot open the default store; using a temporary one: reminders will not survive a restart (set [store] path)"
+            );
+            sled::Config::new()
+                .temporary(true)
+                .cache_capacity(32 << 20)
+                .open()
+                .context("opening a temporary store")
+        }
     }
 }
 

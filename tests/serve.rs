@@ -15,18 +15,24 @@ struct Served {
 }
 
 impl Served {
-    fn start(fake: &FakeApi, name: &str) -> Served {
+    /// Runs `recovery-bot serve` in the folder `name`; with a store of its own in a fresh folder when `store`
+    /// is set, else with none configured (and the folder kept, so two bots can share it).
+    fn start(fake: &FakeApi, name: &str, store: bool) -> Served {
         let dir =
             std::env::temp_dir().join(format!("recovery-bot-serve-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        if store {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         std::fs::create_dir_all(&dir).unwrap();
         let config = dir.join("recovery-bot.toml");
-        std::fs::write(
-            &config,
-            format!("[store]\npath = {:?}\n", dir.join("store")),
-        )
-        .unwrap();
+        let text = if store {
+            format!("[store]\npath = {:?}\n", dir.join("store"))
+        } else {
+            String::new()
+        };
+        std::fs::write(&config, text).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
+            .current_dir(&dir)
             .arg("--config")
             .arg(&config)
             .env("TELOXIDE_TOKEN", TOKEN)
@@ -67,7 +73,7 @@ impl Served {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
     let fake = FakeApi::start().await;
-    let served = Served::start(&fake, "telegram");
+    let served = Served::start(&fake, "telegram", true);
     fake.wait_until("the bot registered its commands", |calls| {
         calls.iter().any(|c| c.method == "setmycommands")
     })
@@ -111,4 +117,26 @@ async fn serve_answers_on_telegram_and_stops_cleanly_on_sigterm() {
         !logs.contains(TOKEN),
         "a log line carries the token: {logs}"
     );
+}
+
+/// Two bots started in one folder with no store configured (as a test harness might): the second cannot have
+/// the default store, takes a temporary one, and answers all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_bot_without_a_store_of_its_own_still_answers() {
+    let (first_api, second_api) = (FakeApi::start().await, FakeApi::start().await);
+    let first = Served::start(&first_api, "shared-folder", false);
+    first_api
+        .wait_until("the first bot is up", |calls| {
+            calls.iter().any(|c| c.method == "getupdates")
+        })
+        .await;
+    let second = Served::start(&second_api, "shared-folder", false);
+    second_api.push(dm(601, "I want to die"));
+    let reply = second_api.wait_for_sends(601, 1).await;
+    assert!(reply[0].text().contains("988"), "{}", reply[0].text());
+    let (status, logs) = second.stop();
+    assert!(status.success(), "{logs}");
+    assert!(logs.contains("using a temporary one"), "{logs}");
+    let (status, logs) = first.stop();
+    assert!(status.success(), "{logs}");
 }
