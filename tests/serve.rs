@@ -2,6 +2,8 @@
 //! pointing at a fake Telegram Bot API on 127.0.0.1 (the adapter's own test fake), a store in a temporary
 //! folder, and SIGTERM at the end.
 
+#[path = "../discord/tests/support/mod.rs"]
+mod fake_discord;
 #[path = "../telegram/tests/support/mod.rs"]
 mod fake_telegram;
 
@@ -12,12 +14,25 @@ use std::time::{Duration, Instant};
 struct Served {
     child: Child,
     dir: std::path::PathBuf,
+    /// The folder was made for this bot alone and goes with it.
+    owns_dir: bool,
 }
 
 impl Served {
     /// Runs `recovery-bot serve` in the folder `name`; with a store of its own in a fresh folder when `store`
     /// is set, else with none configured (and the folder kept, so two bots can share it).
     fn start(fake: &FakeApi, name: &str, store: bool) -> Served {
+        Served::with_env(
+            name,
+            store,
+            &[
+                ("TELOXIDE_TOKEN", TOKEN),
+                ("TELOXIDE_API_URL", fake.url.as_str()),
+            ],
+        )
+    }
+
+    fn with_env(name: &str, store: bool, env: &[(&str, &str)]) -> Served {
         let dir =
             std::env::temp_dir().join(format!("recovery-bot-serve-{name}-{}", std::process::id()));
         if store {
@@ -35,9 +50,9 @@ impl Served {
             .current_dir(&dir)
             .arg("--config")
             .arg(&config)
-            .env("TELOXIDE_TOKEN", TOKEN)
-            .env("TELOXIDE_API_URL", fake.url.as_str())
+            .env_remove("TELOXIDE_TOKEN")
             .env_remove("DISCORD_TOKEN")
+            .envs(env.iter().copied())
             .env_remove("RECOVERY_BOT_CONTENT")
             .env("RUST_LOG", "info")
             .env("RUST_BACKTRACE", "0")
@@ -46,7 +61,11 @@ impl Served {
             .stderr(Stdio::piped())
             .spawn()
             .expect("recovery-bot starts");
-        Served { child, dir }
+        Served {
+            child,
+            dir,
+            owns_dir: store,
+        }
     }
 
     /// SIGTERM, then the exit status and the logs, within seconds.
@@ -62,7 +81,9 @@ impl Served {
             std::thread::sleep(Duration::from_millis(20));
         }
         let output = self.child.wait_with_output().unwrap();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.owns_dir {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
         (
             output.status,
             String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -137,6 +158,48 @@ async fn a_second_bot_without_a_store_of_its_own_still_answers() {
     let (status, logs) = second.stop();
     assert!(status.success(), "{logs}");
     assert!(logs.contains("using a temporary one"), "{logs}");
+    let dir = first.dir.clone();
     let (status, logs) = first.stop();
     assert!(status.success(), "{logs}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The same for Discord: `DISCORD_TOKEN` and `DISCORD_PROXY_URL` pointing at the Discord adapter's test fake.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_answers_on_discord_through_the_proxy_url() {
+    let fake = fake_discord::FakeDiscord::start().await;
+    let proxy = fake.proxy_url();
+    let served = Served::with_env(
+        "discord",
+        true,
+        &[
+            ("DISCORD_TOKEN", "discord-test-token"),
+            ("DISCORD_PROXY_URL", &proxy),
+        ],
+    );
+    fake.ready().await;
+    let dm_channel = fake_discord::PERSON + fake_discord::DM_OFFSET;
+    let id = fake.new_id();
+    let secret = "discord-words-5521";
+    fake.push(
+        "MESSAGE_CREATE",
+        fake_discord::message_event(
+            id,
+            dm_channel,
+            None,
+            fake_discord::PERSON,
+            &format!("{secret} i want to kill myself"),
+            &[],
+        ),
+    );
+    let sent = fake
+        .request("POST", &format!("/channels/{dm_channel}/messages"), |_| {
+            true
+        })
+        .await;
+    assert!(sent.body.to_string().contains("988"), "{:#}", sent.body);
+    let (status, logs) = served.stop();
+    assert!(status.success(), "exit {status:?}: {logs}");
+    assert!(!logs.contains(secret), "{logs}");
+    assert!(!logs.contains("discord-test-token"), "{logs}");
 }
