@@ -6,8 +6,8 @@ use anyhow::{Context as _, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// `recovery-bot.toml`.
-#[derive(Debug, Default, Deserialize)]
+/// `recovery-bot.toml`. Not `Debug`: it holds tokens.
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -35,7 +35,7 @@ pub struct StoreConfig {
 /// The store's folder when none is configured.
 pub const DEFAULT_STORE: &str = "recovery-bot.db";
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TelegramSection {
     /// Bot token from BotFather; `TELOXIDE_TOKEN` overrides it.
@@ -48,7 +48,7 @@ pub struct TelegramSection {
     pub listen: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscordSection {
     /// Bot token; `DISCORD_TOKEN` overrides it.
@@ -84,6 +84,14 @@ pub struct MeetingsSection {
     pub feed: Vec<meetings::fetch::FeedSpec>,
 }
 
+impl MeetingsSection {
+    /// Minutes between feed refreshes: 60 by default, at least 5 (feed servers are volunteers' websites),
+    /// at most a week.
+    pub fn refresh_minutes(&self) -> u64 {
+        self.refresh_minutes.unwrap_or(60).clamp(5, 7 * 24 * 60)
+    }
+}
+
 impl Config {
     /// Reads `path` when given (it must exist), else `recovery-bot.toml` in the working directory if there
     /// is one, else the defaults. Settings with an environment name are read through [`Config::var`].
@@ -93,8 +101,18 @@ impl Config {
             None => (PathBuf::from("recovery-bot.toml"), false),
         };
         match std::fs::read_to_string(&path) {
-            Ok(text) => toml::from_str(&text)
-                .with_context(|| format!("reading configuration {}", path.display())),
+            // Only the message and the line: the parser's own report quotes the line, which may hold a token.
+            Ok(text) => toml::from_str(&text).map_err(|e| {
+                let line = e
+                    .span()
+                    .map(|span| text[..span.start].matches('\n').count() + 1);
+                let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
+                anyhow::anyhow!(
+                    "reading configuration {}{at}: {}",
+                    path.display(),
+                    e.message()
+                )
+            }),
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
                 Ok(Config::default())
             }
@@ -121,6 +139,16 @@ impl Config {
             "DISCORD_SHARDS" => self.discord.shards.clone(),
             _ => None,
         }
+    }
+
+    /// Telegram webhook mode from the file (`[telegram] webhook_url`, `listen`), when set.
+    pub fn telegram_webhook(&self) -> Result<Option<telegram::Webhook>> {
+        self.telegram
+            .webhook_url
+            .as_deref()
+            .map(|url| telegram::Webhook::parse(url, self.telegram.listen.as_deref()))
+            .transpose()
+            .context("[telegram] webhook_url / listen")
     }
 
     /// Some platform has a token: `recovery-bot` serves instead of chatting in the terminal.
@@ -162,10 +190,37 @@ mod tests {
     }
 
     #[test]
+    fn a_mistake_in_the_file_is_reported_without_quoting_the_line() {
+        let dir = std::env::temp_dir().join(format!("recovery-bot-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("recovery-bot.toml");
+        std::fs::write(&path, "[telegram]\ntoken = 12345:ABCsecretTOKEN\n").unwrap();
+        let error = format!("{:#}", Config::load(Some(&path)).err().expect("an error"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(error.contains("line 2"), "{error}");
+        assert!(!error.contains("ABCsecretTOKEN"), "{error}");
+    }
+
+    #[test]
+    fn refresh_minutes_stay_sensible() {
+        let section = |m| MeetingsSection {
+            refresh_minutes: m,
+            feed: vec![],
+        };
+        assert_eq!(section(None).refresh_minutes(), 60);
+        assert_eq!(section(Some(0)).refresh_minutes(), 5);
+        assert_eq!(section(Some(u64::MAX)).refresh_minutes(), 7 * 24 * 60);
+    }
+
+    #[test]
     fn mistakes_are_named() {
-        let error = toml::from_str::<Config>("[telegram]\ntokn = \"x\"").unwrap_err();
+        let error = toml::from_str::<Config>("[telegram]\ntokn = \"x\"")
+            .err()
+            .expect("an error");
         assert!(error.to_string().contains("tokn"), "{error}");
-        let missing = Config::load(Some(Path::new("/nonexistent/recovery-bot.toml"))).unwrap_err();
+        let missing = Config::load(Some(Path::new("/nonexistent/recovery-bot.toml")))
+            .err()
+            .expect("an error");
         assert!(format!("{missing:#}").contains("/nonexistent/recovery-bot.toml"));
     }
 }

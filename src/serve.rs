@@ -3,9 +3,10 @@
 
 use anyhow::{Context as _, Result};
 use bot_core::{Bot, ChatRef, DeliveryError, Platform, Reply, Responder};
+use meetings::Catalog;
 use meetings::fetch::{FeedStore, FetchConfig};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -51,20 +52,21 @@ async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()
 
     let mut app = App::new(Arc::clone(&bot)).with_reminders(Arc::clone(&reminders));
     if !config.meetings.feed.is_empty() {
+        // Feeds load in the background: the platforms answer (crisis replies first of all) while they come in,
+        // and a feed that cannot be loaded only leaves meeting questions with the directories.
+        let catalog: Arc<RwLock<Option<Arc<Catalog>>>> = Arc::default();
+        let current = Arc::clone(&catalog);
+        app = app.with_meetings(Arc::new(move || {
+            current.read().expect("catalog lock").clone()
+        }));
+        let specs = config.meetings.feed.clone();
         let fetch = FetchConfig {
-            refresh_interval: Duration::from_secs(
-                60 * config.meetings.refresh_minutes.unwrap_or(60),
-            ),
+            refresh_interval: Duration::from_secs(60 * config.meetings.refresh_minutes()),
             ..FetchConfig::default()
         };
-        let feeds = FeedStore::load(config.meetings.feed.clone(), fetch)
-            .await
-            .context("loading the meeting feeds")?;
-        let latest = feeds.subscribe();
-        app = app.with_meetings(Arc::new(move || Some(latest.borrow().clone())));
         let stopped = shutdown();
         tasks.spawn(async move {
-            feeds.run(stopped).await;
+            keep_feeds(specs, fetch, catalog, stopped).await;
             ("meeting feeds", Ok(()))
         });
     }
@@ -75,7 +77,10 @@ async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()
     let telegram = telegram::TelegramConfig::from_vars(|name| config.var(name))
         .context("Telegram settings")?;
     if let Some(mut settings) = telegram {
-        settings.webhook = options.webhook;
+        settings.webhook = match options.webhook {
+            Some(webhook) => Some(webhook),
+            None => config.telegram_webhook()?,
+        };
         let telegram = telegram::Telegram::new(settings).context("Telegram settings")?;
         outboxes.telegram = Some(telegram.outbox());
         let run = telegram.run(Arc::clone(&app), menu.clone(), shutdown());
@@ -155,6 +160,42 @@ fn open_store(config: &Config) -> Result<sled::Db> {
                 .open()
                 .context("opening a temporary store")
         }
+    }
+}
+
+/// Loads the meeting feeds, publishes each new catalog into `catalog`, and refreshes them until `stopped`.
+/// Failures are logged (the feed's id and why, never its content) and never stop the bot.
+async fn keep_feeds(
+    specs: Vec<meetings::fetch::FeedSpec>,
+    fetch: FetchConfig,
+    catalog: Arc<RwLock<Option<Arc<Catalog>>>>,
+    stopped: impl std::future::Future<Output = ()> + Send,
+) {
+    let mut stopped = std::pin::pin!(stopped);
+    let feeds = tokio::select! {
+        loaded = FeedStore::load(specs, fetch) => match loaded {
+            Ok(feeds) => feeds,
+            Err(error) => {
+                tracing::error!(error = %error, "meeting feeds not loaded: meeting questions get the directories");
+                stopped.await;
+                return;
+            }
+        },
+        () = &mut stopped => return,
+    };
+    let mut updates = feeds.subscribe();
+    let publish = async {
+        loop {
+            let latest = updates.borrow_and_update().clone();
+            *catalog.write().expect("catalog lock") = Some(latest);
+            if updates.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = feeds.run(stopped) => {}
+        () = publish => {}
     }
 }
 

@@ -73,6 +73,13 @@ fn tonight_lists_this_evenings_meetings_in_order_in_the_guessed_zone() {
 }
 
 #[test]
+fn a_command_addressed_to_the_bot_searches_only_its_words() {
+    // Telegram groups send `/meeting@botname`: the bot's name is not a place to search for.
+    let reply = ask("/meeting@anytown_bot tonight");
+    assert_eq!(slugs(&reply), ["otherville-early", "women-tuesday"]);
+}
+
+#[test]
 fn online_womens_meeting_on_saturday() {
     let reply = ask("online women's meeting saturday");
     assert_eq!(slugs(&reply), ["online-saturday"]);

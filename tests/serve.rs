@@ -29,10 +29,12 @@ impl Served {
                 ("TELOXIDE_TOKEN", TOKEN),
                 ("TELOXIDE_API_URL", fake.url.as_str()),
             ],
+            "",
         )
     }
 
-    fn with_env(name: &str, store: bool, env: &[(&str, &str)]) -> Served {
+    /// With these environment variables, and `extra_config` added to the configuration file.
+    fn with_env(name: &str, store: bool, env: &[(&str, &str)], extra_config: &str) -> Served {
         let dir =
             std::env::temp_dir().join(format!("recovery-bot-serve-{name}-{}", std::process::id()));
         if store {
@@ -40,11 +42,12 @@ impl Served {
         }
         std::fs::create_dir_all(&dir).unwrap();
         let config = dir.join("recovery-bot.toml");
-        let text = if store {
+        let mut text = if store {
             format!("[store]\npath = {:?}\n", dir.join("store"))
         } else {
             String::new()
         };
+        text.push_str(extra_config);
         std::fs::write(&config, text).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_recovery-bot"))
             .current_dir(&dir)
@@ -176,6 +179,7 @@ async fn serve_answers_on_discord_through_the_proxy_url() {
             ("DISCORD_TOKEN", "discord-test-token"),
             ("DISCORD_PROXY_URL", &proxy),
         ],
+        "",
     );
     fake.ready().await;
     let dm_channel = fake_discord::PERSON + fake_discord::DM_OFFSET;
@@ -202,4 +206,32 @@ async fn serve_answers_on_discord_through_the_proxy_url() {
     assert!(status.success(), "exit {status:?}: {logs}");
     assert!(!logs.contains(secret), "{logs}");
     assert!(!logs.contains("discord-test-token"), "{logs}");
+}
+
+/// A meeting feed that cannot be loaded is logged; the bot answers all the same, meeting questions with the
+/// directories.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_feed_does_not_keep_the_bot_from_answering() {
+    let fake = FakeApi::start().await;
+    let served = Served::with_env(
+        "broken-feed",
+        true,
+        &[
+            ("TELOXIDE_TOKEN", TOKEN),
+            ("TELOXIDE_API_URL", fake.url.as_str()),
+        ],
+        "[[meetings.feed]]\nid = \"gone\"\nsource = \"/nonexistent/feed.json\"\n",
+    );
+    fake.push(dm(701, "i want to kill myself"));
+    assert!(fake.wait_for_sends(701, 1).await[0].text().contains("988"));
+    fake.push(dm(702, "any meetings tonight?"));
+    let reply = fake.wait_for_sends(702, 1).await;
+    assert!(
+        reply[0].text().contains("Faces and Voices"),
+        "{}",
+        reply[0].text()
+    );
+    let (status, logs) = served.stop();
+    assert!(status.success(), "{logs}");
+    assert!(logs.contains("meeting feeds not loaded"), "{logs}");
 }

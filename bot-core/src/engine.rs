@@ -51,8 +51,8 @@ pub struct Context {
     pub location: Option<Coordinates>,
     /// The meeting feeds to search; without them, meeting questions get the directories from the seeds.
     pub meetings: Option<Arc<Catalog>>,
-    /// The previous reply in this conversation was a crisis reply: small talk now gets a gentle reminder of
-    /// the crisis lines, never a cheerful change of subject.
+    /// The previous reply in this conversation was a crisis or overdose-now reply: small talk now gets a gentle
+    /// reminder of the crisis lines, never a cheerful change of subject.
     pub after_crisis: bool,
 }
 
@@ -88,8 +88,7 @@ impl Context {
     /// Carries what the next message needs from a reply: after a crisis reply, small talk keeps getting the
     /// crisis lines until the conversation moves on to something else.
     pub fn remember(&mut self, reply: &Reply) {
-        self.after_crisis =
-            reply.intent == Intent::Crisis || (self.after_crisis && reply.intent == Intent::Other);
+        self.after_crisis = reply.urgent || (self.after_crisis && reply.intent == Intent::Other);
     }
 }
 
@@ -98,6 +97,8 @@ impl Context {
 pub struct Classification {
     pub intent: Intent,
     pub urgent: bool,
+    /// An overdose happening now is part of the answer (alone, or after a crisis).
+    pub overdose_now: bool,
 }
 
 /// The bot's core: compiled rules over validated content.
@@ -108,10 +109,12 @@ pub struct Bot {
 }
 
 /// Why a message got the answer it got, before the answer is built.
-struct Route {
+struct Route<'t> {
     intent: Intent,
     rule: String,
     entries: Vec<(Intent, usize)>,
+    /// The words a meeting search reads: the message, or a command's words without `/name@bot`.
+    query: &'t str,
 }
 
 impl Bot {
@@ -183,17 +186,37 @@ impl Bot {
 
     /// The intent of a message and whether it is urgent.
     pub fn classify(&self, text: &str) -> Classification {
-        match self
-            .matched(text, Precision::Intent)
-            .and_then(|m| m.decision)
-        {
-            None => Classification {
+        if let Some((command, words)) = self.command(text) {
+            let route = self.route_command(command, words);
+            let urgent_entry = |(intent, entry): &(Intent, usize)| {
+                self.content.intent(*intent).entries[*entry].urgent
+            };
+            return Classification {
+                intent: route.intent,
+                urgent: route.entries.iter().any(urgent_entry),
+                overdose_now: route
+                    .entries
+                    .iter()
+                    .any(|e| e.0 == Intent::Overdose && urgent_entry(e)),
+            };
+        }
+        match self.matched(text, Precision::Intent) {
+            Some(Matched {
+                decision: Some(d),
+                overdose_now,
+            }) => {
+                let urgent = self.content.intent(d.intent).entries[d.entry].urgent;
+                Classification {
+                    intent: d.intent,
+                    urgent,
+                    overdose_now: overdose_now.is_some()
+                        || (d.intent == Intent::Overdose && urgent),
+                }
+            }
+            _ => Classification {
                 intent: Intent::Other,
                 urgent: false,
-            },
-            Some(d) => Classification {
-                intent: d.intent,
-                urgent: self.content.intent(d.intent).entries[d.entry].urgent,
+                overdose_now: false,
             },
         }
     }
@@ -201,10 +224,10 @@ impl Bot {
     /// Answers one message.
     pub fn respond(&self, text: &str, context: &Context) -> Reply {
         let route = self.route(text, context);
-        self.build(route, text, context)
+        self.build(route, context)
     }
 
-    fn route(&self, text: &str, context: &Context) -> Route {
+    fn route<'t>(&self, text: &'t str, context: &Context) -> Route<'t> {
         if let Some((command, words)) = self.command(text) {
             return self.route_command(command, words);
         }
@@ -214,8 +237,9 @@ impl Bot {
                 intent: Intent::Other,
                 rule: "other:empty-input".into(),
                 entries: vec![(Intent::Other, other.empty_entry.expect("validated at load"))],
+                query: text,
             },
-            Some(matched) => self.route_matched(matched),
+            Some(matched) => self.route_matched(matched, text),
         };
         // Right after a crisis reply, anything that is not about something else keeps the lines in view.
         if route.intent == Intent::Other && context.after_crisis {
@@ -228,7 +252,7 @@ impl Bot {
     }
 
     /// The intent and entries a match gives: with a crisis, an overdose happening now as well.
-    fn route_matched(&self, matched: Matched) -> Route {
+    fn route_matched<'t>(&self, matched: Matched, query: &'t str) -> Route<'t> {
         match matched {
             Matched { decision: None, .. } => Route {
                 intent: Intent::Other,
@@ -237,6 +261,7 @@ impl Bot {
                     Intent::Other,
                     self.content.intent(Intent::Other).default_entry,
                 )],
+                query,
             },
             Matched {
                 decision:
@@ -252,12 +277,13 @@ impl Bot {
                 entries: std::iter::once((intent, entry))
                     .chain(overdose_now.map(|od| (Intent::Overdose, od.entry)))
                     .collect(),
+                query,
             },
         }
     }
 
     /// A command goes to its intent, unless its words carry a crisis or an overdose happening now.
-    fn route_command(&self, command: &Command, words: &str) -> Route {
+    fn route_command<'t>(&self, command: &Command, words: &'t str) -> Route<'t> {
         let intent = command.intent;
         let file = self.content.intent(intent);
         let matched = self.matched(words, Precision::Entry);
@@ -267,7 +293,7 @@ impl Bot {
         if let Some(m) = matched
             && urgent.is_some()
         {
-            return self.route_matched(m);
+            return self.route_matched(m, words);
         }
         let entry = match matched {
             None => command.entry.unwrap_or(file.default_entry),
@@ -286,10 +312,11 @@ impl Bot {
             intent,
             rule: format!("command:/{}", command.name),
             entries: vec![(intent, entry)],
+            query: words,
         }
     }
 
-    fn build(&self, route: Route, text: &str, context: &Context) -> Reply {
+    fn build(&self, route: Route<'_>, context: &Context) -> Reply {
         let mut blocks = Vec::new();
         let mut meetings = Vec::new();
         let mut follow_ups: Vec<FollowUp> = Vec::new();
@@ -305,7 +332,7 @@ impl Bot {
                     .as_deref()
                     .filter(|c| c.meetings().next().is_some())
             {
-                let answer = meeting_answer::answer(file, catalog, text, context);
+                let answer = meeting_answer::answer(file, catalog, route.query, context);
                 used.extend(answer.entries.into_iter().map(|e| (intent, e)));
                 blocks.extend(answer.blocks);
                 meetings = answer.meetings;

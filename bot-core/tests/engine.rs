@@ -219,6 +219,13 @@ fn small_talk_right_after_a_crisis_keeps_the_lines_in_view() {
     let moved_on = bot().respond("what is recovery", &context);
     context.remember(&moved_on);
     assert!(!context.after_crisis);
+
+    // The same after an overdose happening now.
+    let overdose = bot().respond("my friend is overdosing and not breathing", &context);
+    assert!(overdose.urgent);
+    context.remember(&overdose);
+    let after = bot().respond("ok", &context);
+    assert_eq!(after.explanation.entries, ["other:after-crisis"]);
 }
 
 #[test]
@@ -256,10 +263,24 @@ fn classify_agrees_with_respond() {
         "explain hope",
         "stop my daily messages",
         "hey",
+        "/crisis",
+        "/overdose",
+        "/meeting tonight",
+        "/meeting@some_bot i want to die",
+        "/principle hope",
+        "/forget",
+        "/nosuchcommand hi",
+        "i want to die, my friend overdosed and is not breathing",
     ] {
         let c = bot().classify(text);
         let r = ask(text);
         assert_eq!((c.intent, c.urgent), (r.intent, r.urgent), "{text}");
+        let overdose_now = r.urgent
+            && r.explanation
+                .entries
+                .iter()
+                .any(|e| e.starts_with("overdose:"));
+        assert_eq!(c.overdose_now, overdose_now, "{text}");
     }
 }
 

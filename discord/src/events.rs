@@ -105,6 +105,7 @@ async fn on_server_message(
             let classification = bot_core::Classification {
                 intent: reply.intent,
                 urgent: reply.urgent,
+                overdose_now: reply.intent == bot_core::Intent::Overdose && reply.urgent,
             };
             if let Some(concern) = Concern::of(classification)
                 && shared

@@ -86,7 +86,8 @@ pub async fn on_watched_message(
     if msg.content.trim().is_empty() {
         return;
     }
-    let Some(concern) = Concern::of(shared.responder.classify(&msg.content)) else {
+    let classification = shared.responder.classify(&msg.content);
+    let Some(concern) = Concern::of(classification) else {
         return;
     };
     if !shared
@@ -107,9 +108,16 @@ pub async fn on_watched_message(
         msg.channel_id.get().to_string(),
         ChatKind::Group,
     );
-    let reply = shared
+    let mut reply = shared
         .responder
-        .respond(&Message::text(channel_chat, concern.command()));
+        .respond(&Message::text(channel_chat.clone(), concern.command()));
+    if concern == Concern::Crisis && classification.overdose_now {
+        // A crisis and an overdose happening now: both answers, crisis first, as in a direct message.
+        let overdose = shared
+            .responder
+            .respond(&Message::text(channel_chat, "/overdose"));
+        reply.blocks.extend(overdose.blocks);
+    }
     let replied = match send::reply_to(&ctx.http, msg, &render::render(&reply)).await {
         Ok(()) => true,
         Err(e) => {
@@ -276,7 +284,11 @@ mod tests {
 
     #[test]
     fn only_crisis_and_overdose_now_are_alarming() {
-        let c = |intent, urgent| Classification { intent, urgent };
+        let c = |intent, urgent| Classification {
+            intent,
+            urgent,
+            overdose_now: false,
+        };
         assert_eq!(Concern::of(c(Intent::Crisis, true)), Some(Concern::Crisis));
         assert_eq!(Concern::of(c(Intent::Crisis, false)), Some(Concern::Crisis));
         assert_eq!(
