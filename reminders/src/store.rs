@@ -84,14 +84,45 @@ impl Record {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Record, String> {
-        let record: Record = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
-        if record.zone.parse::<Tz>().is_err() {
-            return Err(format!("unknown time zone {:?}", record.zone));
+        let view = RecordView::decode(bytes)?;
+        Ok(Record {
+            group: view.group,
+            minute: view.minute,
+            zone: view.zone.to_string(),
+            state: view.state,
+            sent: view.sent,
+            delivered: view.delivered,
+            retry: view.retry,
+            due: view.due,
+        })
+    }
+}
+
+/// A [`Record`] read in place: the same encoding, with the zone borrowed from the stored bytes. Every record
+/// read goes through [`RecordView::decode`], so the check at open accepts exactly what the service reads,
+/// without allocating.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RecordView<'a> {
+    pub group: bool,
+    pub minute: u16,
+    pub zone: &'a str,
+    pub state: State,
+    pub sent: Option<i32>,
+    pub delivered: Option<i32>,
+    pub retry: Option<(i32, u8)>,
+    pub due: Option<(i64, i32)>,
+}
+
+impl<'a> RecordView<'a> {
+    pub fn decode(bytes: &'a [u8]) -> Result<RecordView<'a>, String> {
+        let view: RecordView<'a> = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        if view.zone.parse::<Tz>().is_err() {
+            return Err(format!("unknown time zone {:?}", view.zone));
         }
-        if record.minute >= 24 * 60 {
-            return Err(format!("time of day {} is out of range", record.minute));
+        if view.minute >= 24 * 60 {
+            return Err(format!("time of day {} is out of range", view.minute));
         }
-        Ok(record)
+        Ok(view)
     }
 }
 
@@ -160,11 +191,7 @@ pub(crate) fn due_prefix(platform: Platform) -> [u8; 2] {
 
 /// Reads a due key: the instant and the chat's record key.
 pub(crate) fn parse_due_key(key: &[u8]) -> Option<(DateTime<Utc>, Vec<u8>)> {
-    if key.len() < 14 || key[0] != DUE {
-        return None;
-    }
-    let secs = u64::from_be_bytes(key[2..10].try_into().ok()?);
-    let at = DateTime::from_timestamp(i64::try_from(secs).ok()?, 0)?;
+    let at = due_at(key)?;
     let mut record = Vec::with_capacity(key.len() - 12);
     record.push(RECORD);
     record.push(key[1]);
@@ -172,13 +199,26 @@ pub(crate) fn parse_due_key(key: &[u8]) -> Option<(DateTime<Utc>, Vec<u8>)> {
     Some((at, record))
 }
 
-/// The chat a record key belongs to.
-pub(crate) fn chat_of(key: &[u8], group: bool) -> Option<ChatRef> {
+/// The instant of a due index key (`None`: not one), without building its record key.
+fn due_at(key: &[u8]) -> Option<DateTime<Utc>> {
+    if key.len() < 14 || key[0] != DUE {
+        return None;
+    }
+    let secs = u64::from_be_bytes(key[2..10].try_into().ok()?);
+    DateTime::from_timestamp(i64::try_from(secs).ok()?, 0)
+}
+
+/// Whether a record key names a platform and a chat id, as [`chat_of`] reads it (without building the chat).
+fn chat_of_key(key: &[u8]) -> Option<(Platform, &str)> {
     if key.len() < 2 || key[0] != RECORD {
         return None;
     }
-    let platform = platform_of(key[1])?;
-    let id = std::str::from_utf8(&key[2..]).ok()?;
+    Some((platform_of(key[1])?, std::str::from_utf8(&key[2..]).ok()?))
+}
+
+/// The chat a record key belongs to.
+pub(crate) fn chat_of(key: &[u8], group: bool) -> Option<ChatRef> {
+    let (platform, id) = chat_of_key(key)?;
     Some(ChatRef::new(
         platform,
         id,
@@ -255,17 +295,41 @@ pub(crate) fn upgrade(tree: &sled::Tree, meta: &sled::Tree) -> Result<(), Error>
 }
 
 /// Reads every record (a corrupt one is an error naming its chat) and counts the due index. When the index
-/// does not match the records (it is derived data), it is rebuilt from them.
+/// does not match the records (it is derived data), it is rebuilt from them. The records and the due index
+/// are read on two threads at once (they are disjoint key ranges of one tree).
 pub(crate) fn check(tree: &sled::Tree) -> Result<StoreStats, Error> {
+    let (records, due_entries) = std::thread::scope(|scope| {
+        let due = scope.spawn(|| count_due(tree));
+        let records = check_records(tree);
+        let due = due
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (records, due)
+    });
+    let (mut stats, expected_due) = records?;
+    stats.due_entries = due_entries?;
+    if stats.due_entries != expected_due {
+        tracing::warn!(
+            records = expected_due,
+            index = stats.due_entries,
+            "reminder due index does not match the records; rebuilding it"
+        );
+        stats.due_entries = rebuild_due_index(tree)?;
+    }
+    Ok(stats)
+}
+
+/// Decodes every record in place; returns the counts and how many due index entries the records expect.
+fn check_records(tree: &sled::Tree) -> Result<(StoreStats, usize), Error> {
     let mut stats = StoreStats::default();
     let mut expected_due = 0;
     for item in tree.scan_prefix([RECORD]) {
         let (key, value) = item?;
-        let record = Record::decode(&value).map_err(|message| Error::Corrupt {
+        let record = RecordView::decode(&value).map_err(|message| Error::Corrupt {
             key: describe(&key),
             message,
         })?;
-        if chat_of(&key, record.group).is_none() {
+        if chat_of_key(&key).is_none() {
             return Err(Error::Corrupt {
                 key: describe(&key),
                 message: "the key is not a platform and a chat id".into(),
@@ -279,25 +343,23 @@ pub(crate) fn check(tree: &sled::Tree) -> Result<StoreStats, Error> {
             expected_due += 1;
         }
     }
+    Ok((stats, expected_due))
+}
+
+/// Counts the due index, checking that every key is one.
+fn count_due(tree: &sled::Tree) -> Result<usize, Error> {
+    let mut count = 0;
     for item in tree.scan_prefix([DUE]).keys() {
         let key = item?;
-        if parse_due_key(&key).is_none() {
+        if due_at(&key).is_none() {
             return Err(Error::Corrupt {
                 key: format!("{key:?}"),
                 message: "not a due index key".into(),
             });
         }
-        stats.due_entries += 1;
+        count += 1;
     }
-    if stats.due_entries != expected_due {
-        tracing::warn!(
-            records = expected_due,
-            index = stats.due_entries,
-            "reminder due index does not match the records; rebuilding it"
-        );
-        stats.due_entries = rebuild_due_index(tree)?;
-    }
-    Ok(stats)
+    Ok(count)
 }
 
 /// The quick check at open: the first and last records of each platform and the first due entries.
@@ -391,5 +453,52 @@ mod tests {
         assert!(bytes.len() < 40, "{} bytes", bytes.len());
         assert_eq!(Record::decode(&bytes).unwrap(), record);
         assert!(Record::decode(&bytes[..5]).is_err());
+    }
+
+    #[test]
+    fn the_check_reads_records_and_index_and_names_what_is_corrupt() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree(TREE).unwrap();
+        let record = Record {
+            group: false,
+            minute: 480,
+            zone: "Europe/London".into(),
+            state: State::Active,
+            sent: None,
+            delivered: None,
+            retry: None,
+            due: Some((1_800_000_000, 739_001)),
+        };
+        tree.insert(b"St1", record.encode()).unwrap();
+        tree.insert(due_key(Platform::Telegram, 1_800_000_000, b"1"), &[])
+            .unwrap();
+        let expected = StoreStats {
+            subscriptions: 1,
+            active: 1,
+            due_entries: 1,
+        };
+        assert_eq!(check(&tree).unwrap(), expected);
+
+        let mut bad = record.clone();
+        bad.zone = "Mars/Olympus_Mons".into();
+        tree.insert(b"St2", bad.encode()).unwrap();
+        assert!(Record::decode(&bad.encode()).is_err());
+        match check(&tree) {
+            Err(Error::Corrupt { key, message }) => {
+                assert_eq!(key, "Telegram:2");
+                assert!(message.contains("Mars/Olympus_Mons"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        tree.remove(b"St2").unwrap();
+
+        tree.insert(b"Dt-short", &[]).unwrap();
+        match check(&tree) {
+            Err(Error::Corrupt { message, .. }) => assert_eq!(message, "not a due index key"),
+            other => panic!("{other:?}"),
+        }
+        // Nothing was changed by the failed checks.
+        assert_eq!(tree.get(b"St1").unwrap().unwrap().as_ref(), record.encode());
+        assert!(tree.get(b"Dt-short").unwrap().is_some());
     }
 }
