@@ -126,11 +126,9 @@ impl Responder for App {
         if reply.intent == Intent::Reminder {
             let entry = reply
                 .explanation
-                .entries
-                .first()
-                .and_then(|e| e.split_once(':'))
-                .map(|(_, id)| id.to_string())
-                .unwrap_or_default();
+                .first_entry_id()
+                .unwrap_or_default()
+                .to_string();
             if entry == "forget" {
                 self.forget_conversation(&message.chat);
             }

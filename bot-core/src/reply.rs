@@ -80,6 +80,13 @@ pub struct Explanation {
     pub sources: Vec<SourceRef>,
 }
 
+impl Explanation {
+    /// The id of the first content entry used: `forget` for `reminder:forget`.
+    pub fn first_entry_id(&self) -> Option<&str> {
+        self.entries.first()?.split_once(':').map(|(_, id)| id)
+    }
+}
+
 /// A cited source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceRef {

@@ -64,11 +64,9 @@ pub fn ask(reminders: &Reminders, chat: &ChatRef, text: &str, now: DateTime<Utc>
     }
     let entry = reply
         .explanation
-        .entries
-        .first()
-        .and_then(|e| e.split_once(':'))
-        .map(|(_, id)| id.to_string())
-        .unwrap_or_default();
+        .first_entry_id()
+        .unwrap_or_default()
+        .to_string();
     reminders
         .handle(chat, text, &entry, now)
         .expect("reminder store")
