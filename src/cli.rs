@@ -171,10 +171,7 @@ pub fn ask(bot: &Bot, args: &AskArgs) -> Result<()> {
         .as_deref()
         .map(crate::feeds::parse_timezone)
         .transpose()?;
-    let mut context = match args.now {
-        Some(now) => Context::at(Platform::Terminal, now, zone),
-        None => Context::at(Platform::Terminal, Utc::now(), zone),
-    };
+    let mut context = Context::at(Platform::Terminal, args.now.unwrap_or_else(Utc::now), zone);
     if args.now.is_none() && zone.is_none() {
         context.today = chrono::Local::now().date_naive();
     }

@@ -110,6 +110,18 @@ pub struct Entry {
     pub follow_ups: Vec<FollowUp>,
 }
 
+impl Entry {
+    /// The entry's title as a heading block, when it has one.
+    pub fn heading(&self) -> Option<Block> {
+        self.title.as_ref().map(|title| Block {
+            kind: crate::reply::BlockKind::Heading,
+            spans: vec![crate::reply::Span::Strong {
+                text: title.clone(),
+            }],
+        })
+    }
+}
+
 /// The rules and entries of one intent.
 #[derive(Debug, Clone)]
 pub struct IntentContent {

@@ -10,7 +10,7 @@ use crate::content::{Command, Content, ContentError, Entry};
 use crate::intent::Intent;
 use crate::meeting_answer;
 use crate::normalize::Normalizer;
-use crate::reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
+use crate::reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef};
 use crate::service::Menu;
 
 /// Where a message comes from.
@@ -399,11 +399,8 @@ impl Bot {
 
 /// An entry's blocks, under its title when it has one.
 fn entry_blocks(entry: &Entry) -> impl Iterator<Item = Block> + '_ {
-    let heading = entry.title.as_ref().map(|title| Block {
-        kind: BlockKind::Heading,
-        spans: vec![Span::Strong {
-            text: title.clone(),
-        }],
-    });
-    heading.into_iter().chain(entry.blocks.iter().cloned())
+    entry
+        .heading()
+        .into_iter()
+        .chain(entry.blocks.iter().cloned())
 }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Datelike as _, Timelike as _};
 use meetings::{Catalog, Hit, HitSummary, Relaxation, Tz};
 
-use crate::content::{Entry, IntentContent};
+use crate::content::IntentContent;
 use crate::engine::Context;
 use crate::reply::{Block, BlockKind, Span};
 
@@ -60,7 +60,7 @@ pub fn answer(
 
     let results = entry(RESULTS_ENTRY);
     let mut entries = vec![results];
-    let mut blocks: Vec<Block> = heading(&file.entries[results]).into_iter().collect();
+    let mut blocks: Vec<Block> = file.entries[results].heading().into_iter().collect();
     for step in &widened.relaxed {
         if let Some((_, id)) = WIDENED_ENTRIES.iter().find(|(s, _)| s == step) {
             let index = entry(id);
@@ -88,15 +88,6 @@ pub fn answer(
         blocks,
         meetings: widened.result.hits.iter().map(Hit::summary).collect(),
     }
-}
-
-fn heading(entry: &Entry) -> Option<Block> {
-    entry.title.as_ref().map(|title| Block {
-        kind: BlockKind::Heading,
-        spans: vec![Span::Strong {
-            text: title.clone(),
-        }],
-    })
 }
 
 /// One meeting on one line: name, when, where or how to join, types, distance.

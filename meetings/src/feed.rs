@@ -90,7 +90,7 @@ impl Feed {
                     });
                 }
                 report.records = records.len();
-                if records.iter().take(5).any(bmlt::is_bmlt_record) {
+                if matches!(detect_format(value), Some(FeedFormat::Bmlt)) {
                     let formats = Default::default();
                     let m = bmlt::load(records, &formats, &options, &mut report);
                     (FeedFormat::Bmlt, m)
