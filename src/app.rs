@@ -2,7 +2,9 @@
 //! the meeting feeds, reminders). The adapters and the terminal chat all go through [`App`], so a message
 //! gets the same answer everywhere.
 
-use bot_core::{Bot, ChatRef, Classification, Context, Intent, Message, Reply, Responder};
+use bot_core::{
+    Bot, ChatKind, ChatRef, Classification, Context, Intent, Message, Reply, Responder,
+};
 use chrono::{DateTime, Utc};
 use meetings::Catalog;
 use std::collections::HashMap;
@@ -129,11 +131,19 @@ impl Responder for App {
                 .first_entry_id()
                 .unwrap_or_default()
                 .to_string();
-            if entry == "forget" {
+            // Only a group's admins change (or forget) the group's reminder; anyone may see it.
+            let may_change =
+                message.chat.kind != ChatKind::Group || message.sender_manages_chat == Some(true);
+            if entry == "forget" && may_change {
                 self.forget_conversation(&message.chat);
             }
             if let Some(reminders) = &self.reminders {
-                match reminders.handle(&message.chat, &message.text, &entry, now) {
+                let answer = if may_change {
+                    reminders.handle(&message.chat, &message.text, &entry, now)
+                } else {
+                    reminders.handle_read_only(&message.chat, &message.text, &entry, now)
+                };
+                match answer {
                     Ok(answer) => reply = answer,
                     Err(error) => {
                         tracing::error!(platform = ?message.chat.platform, chat = %message.chat.id, error = %error, "reminder store failed");
@@ -232,6 +242,56 @@ mod tests {
 
         say(&app, &me, "/forget");
         assert_eq!(reminders.subscription(&me).unwrap(), None);
+    }
+
+    #[test]
+    fn in_a_group_only_an_admin_changes_the_reminder_and_anyone_sees_it() {
+        let (app, reminders) = app();
+        let group = ChatRef::new(Platform::Telegram, "-1001", ChatKind::Group);
+        let from = |manages: Option<bool>, text: &str| {
+            let mut message = Message::text(group.clone(), text);
+            message.sender_manages_chat = manages;
+            app.respond(&message)
+        };
+        for member in [None, Some(false)] {
+            let refused = from(member, "/remind 8am Europe/London");
+            assert_eq!(refused.intent, Intent::Reminder);
+            assert!(
+                refused.plain_text().contains("Only this group's admins"),
+                "{}",
+                refused.plain_text()
+            );
+            assert_eq!(reminders.subscription(&group).unwrap(), None);
+        }
+        from(Some(true), "/remind 8am Europe/London");
+        assert!(reminders.subscription(&group).unwrap().is_some());
+        for change in [
+            "/remind stop",
+            "/remind pause",
+            "/forget",
+            "remind us at 9pm instead",
+        ] {
+            let refused = from(Some(false), change);
+            assert!(
+                refused.plain_text().contains("Only this group's admins"),
+                "{change}: {}",
+                refused.plain_text()
+            );
+        }
+        let status = from(Some(false), "/remind status");
+        assert!(
+            status.plain_text().contains("8:00"),
+            "{}",
+            status.plain_text()
+        );
+        let sub = reminders.subscription(&group).unwrap().unwrap();
+        assert_eq!(sub.state, reminders::State::Active);
+        assert_eq!(sub.time.to_string(), "08:00:00");
+        // A crisis is a crisis whoever writes it.
+        assert_eq!(
+            from(Some(false), "/remind 8am i want to kill myself").intent,
+            Intent::Crisis
+        );
     }
 
     #[test]

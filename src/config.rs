@@ -68,8 +68,8 @@ pub struct RemindersSection {
     pub default_zone: Option<String>,
     /// A reminder missed by less than this (after downtime) is sent late, once; default 6.
     pub late_window_hours: Option<u32>,
-    /// Read every stored reminder at start-up to check it (default true). Turn off for very large stores:
-    /// start-up then takes well under a second at a million reminders (see BENCHMARKS.md).
+    /// No longer used (every record is read at open now, in well under a second at a million); accepted so
+    /// that older config files still load.
     pub verify_at_open: Option<bool>,
 }
 

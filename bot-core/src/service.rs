@@ -40,6 +40,9 @@ pub struct Message {
     pub text: String,
     /// A location the person shared (a Telegram map pin), for the meeting search.
     pub location: Option<Coordinates>,
+    /// In a group: whether the sender administers it (`None`: not asked). The adapter asks the platform only
+    /// for a reminder request, since only a group's admins may change the group's daily reminder.
+    pub sender_manages_chat: Option<bool>,
 }
 
 impl Message {
@@ -49,6 +52,7 @@ impl Message {
             chat,
             text: text.into(),
             location: None,
+            sender_manages_chat: None,
         }
     }
 }

@@ -9,7 +9,7 @@
 //! clock that jumps a minute at a time, and reports its memory after the day (it moves the store on by a day).
 //!
 //! `REMINDERS_BENCH_N` changes the count (default 1,000,000); `REMINDERS_BENCH_CACHE_MB` sled's cache
-//! (default 32); `REMINDERS_BENCH_MODE=low-space|high-throughput` sled's mode.
+//! (default 8, what `recovery-bot serve` uses); `REMINDERS_BENCH_MODE=low-space|high-throughput` sled's mode.
 
 use bot_core::{Bot, ChatKind, ChatRef, Platform};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
@@ -49,7 +49,7 @@ fn cache_mb() -> u64 {
     std::env::var("REMINDERS_BENCH_CACHE_MB")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(32)
+        .unwrap_or(8)
 }
 
 fn now() -> DateTime<Utc> {
@@ -125,17 +125,13 @@ fn dir_size(path: &Path) -> u64 {
 }
 
 /// The child: open the store as the binary would and report time and memory.
-fn startup_child(path: &Path, verify: bool) {
+fn startup_child(path: &Path) {
     let content = content(); // loaded before the clock starts: the binary has it already
     let before = status_kb("VmRSS:");
     let started = Instant::now();
     let db = open_db(path);
     let opened = started.elapsed();
-    let settings = Settings {
-        verify_at_open: verify,
-        ..Settings::default()
-    };
-    let reminders = Reminders::open(&db, content, settings).expect("open reminders");
+    let reminders = Reminders::open(&db, content, Settings::default()).expect("open reminders");
     let total = started.elapsed();
     let after_open = status_kb("VmRSS:");
     let stats = reminders.stats_at_open();
@@ -155,7 +151,7 @@ fn startup_child(path: &Path, verify: bool) {
         black_box(reminders.zone_of(&subscription(i).0));
     }
     println!(
-        "startup verify_at_open={verify}: sled open {:.0} ms, Reminders::open {:.0} ms, total {:.0} ms ({} records read); RSS before {:.1} MB, after open {:.1} MB; then the whole day's due index ({day} entries) read in one scan in {scan_ms:.0} ms and 1 in 1000 records read: RSS {:.1} MB, peak {:.1} MB",
+        "startup: sled open {:.0} ms, Reminders::open {:.0} ms, total {:.0} ms ({} records read); RSS before {:.1} MB, after open {:.1} MB; then the whole day's due index ({day} entries) read in one scan in {scan_ms:.0} ms and 1 in 1000 records read: RSS {:.1} MB, peak {:.1} MB",
         opened.as_secs_f64() * 1e3,
         (total - opened).as_secs_f64() * 1e3,
         total.as_secs_f64() * 1e3,
@@ -221,16 +217,11 @@ fn day_child(path: &Path) {
     let db = open_db(path);
     let reminders = Arc::new(Reminders::open(&db, content, Settings::default()).expect("open"));
     let after_open = status_kb("VmRSS:");
-    let start = reminders
+    let mut start = reminders
         .next_due(Platform::Telegram)
         .unwrap()
         .unwrap_or_else(now)
         .timestamp();
-    let clock = JumpClock {
-        secs: Arc::new(AtomicI64::new(start)),
-        end: start + 24 * 3600,
-        done: Arc::new(tokio::sync::Notify::new()),
-    };
     let sender = CountingSender::default();
     let limits = Limits {
         telegram_per_second: 1_000_000,
@@ -243,25 +234,39 @@ fn day_child(path: &Path) {
         .enable_all()
         .build()
         .unwrap();
-    let started = Instant::now();
-    let done = clock.done.clone();
-    runtime
-        .block_on(reminders::run_with(
-            reminders.clone(),
-            sender.clone(),
-            clock,
-            limits,
-            async move { done.notified().await },
-        ))
-        .expect("scheduler");
-    println!(
-        "a day of the scheduler (run_with, minute batches): {} reminders claimed, flushed, delivered and finished in {:.1} s; RSS after open {:.1} MB, after the day {:.1} MB, peak {:.1} MB",
-        sender.0.load(Ordering::Relaxed),
-        started.elapsed().as_secs_f64(),
-        after_open as f64 / 1024.0,
-        status_kb("VmRSS:") as f64 / 1024.0,
-        status_kb("VmHWM:") as f64 / 1024.0,
-    );
+    // REMINDERS_BENCH_DAYS: how many days one process runs (memory after each).
+    let days: usize = std::env::var("REMINDERS_BENCH_DAYS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    for day in 1..=days {
+        let clock = JumpClock {
+            secs: Arc::new(AtomicI64::new(start)),
+            end: start + 24 * 3600,
+            done: Arc::new(tokio::sync::Notify::new()),
+        };
+        let started = Instant::now();
+        let before = sender.0.load(Ordering::Relaxed);
+        let done = clock.done.clone();
+        runtime
+            .block_on(reminders::run_with(
+                reminders.clone(),
+                sender.clone(),
+                clock,
+                limits.clone(),
+                async move { done.notified().await },
+            ))
+            .expect("scheduler");
+        start += 24 * 3600;
+        println!(
+            "day {day} of the scheduler (run_with, minute batches): {} reminders claimed, flushed, delivered and finished in {:.1} s; RSS after open {:.1} MB, after the day {:.1} MB, peak {:.1} MB",
+            sender.0.load(Ordering::Relaxed) - before,
+            started.elapsed().as_secs_f64(),
+            after_open as f64 / 1024.0,
+            status_kb("VmRSS:") as f64 / 1024.0,
+            status_kb("VmHWM:") as f64 / 1024.0,
+        );
+    }
 }
 
 fn main() {
@@ -270,8 +275,7 @@ fn main() {
         return;
     }
     if let Ok(path) = std::env::var("REMINDERS_BENCH_STARTUP") {
-        let verify = std::env::var("REMINDERS_BENCH_VERIFY").is_ok_and(|v| v == "1");
-        startup_child(Path::new(&path), verify);
+        startup_child(Path::new(&path));
         return;
     }
     let n = count();
@@ -308,12 +312,11 @@ fn main() {
     }
     println!("disk: {:.1} MB", dir_size(&path) as f64 / 1e6);
 
-    // Start-up, in fresh processes: twice with the full check at open, twice with the quick one.
+    // Start-up, in fresh processes, three times.
     let exe = std::env::current_exe().unwrap();
-    for verify in ["1", "1", "0", "0"] {
+    for _ in 0..3 {
         let out = std::process::Command::new(&exe)
             .env("REMINDERS_BENCH_STARTUP", &path)
-            .env("REMINDERS_BENCH_VERIFY", verify)
             .output()
             .expect("start-up child");
         print!("{}", String::from_utf8_lossy(&out.stdout));

@@ -24,7 +24,7 @@ const EMBEDDED_REMINDERS: &str = include_str!("../../intents/reminders.toml");
 const EMBEDDED_MONTH: &str = include_str!("../../intents/recovery-month.toml");
 
 /// Every message `reminders.toml` must define, with the placeholders its text and follow-ups may use.
-const MESSAGES: [(&str, &[&str]); 22] = [
+const MESSAGES: [(&str, &[&str]); 23] = [
     ("started", &["time", "zone", "next"]),
     ("started-default-zone", &["time", "zone", "next"]),
     ("changed", &["time", "zone", "next"]),
@@ -43,6 +43,7 @@ const MESSAGES: [(&str, &[&str]); 22] = [
     ("bad-time", &["zone"]),
     ("stopped", &[]),
     ("forgotten", &[]),
+    ("group-admins-only", &[]),
     ("help", &[]),
     ("daily", &[]),
     ("series", &["day", "days"]),

@@ -208,8 +208,8 @@ pub async fn run_with<S: Sender, C: Clock>(
                 if due.is_empty() {
                     break;
                 }
-                for (at, key) in due {
-                    if let Claim::Deliver(delivery) = reminders.claim(&key, at, now)? {
+                for entry in due {
+                    if let Claim::Deliver(delivery) = reminders.claim(entry, now)? {
                         lane.tokens -= 1.0;
                         lane.in_flight += 1;
                         claimed.push(delivery);

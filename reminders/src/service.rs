@@ -12,8 +12,8 @@ use crate::content::{ReminderContent, Vars};
 use crate::request::{Parser, Request, TimeSpec, ZoneSpec};
 use crate::schedule::{Occurrence, end_of_day, next_occurrence};
 use crate::store::{
-    self, META_TREE, PLATFORMS, Record, State, StoreStats, TREE, date_of, day_number, due_key,
-    due_prefix, minute_of, parse_due_key, record_key,
+    self, ChatKey, Due, DueIndex, Forgotten, META_TREE, Record, State, StoreStats, TREE, Zones,
+    date_of, day_number, minute_of,
 };
 
 /// How reminders behave; the defaults suit most operators.
@@ -24,13 +24,6 @@ pub struct Settings {
     pub default_zone: Option<Tz>,
     /// A reminder missed by less than this (the bot was down) is sent late, once; an older one is skipped.
     pub late_window: Duration,
-    /// Read every record at open, so a corrupt one stops start-up with an error naming its chat (and a
-    /// damaged due index is rebuilt). The records and the due index are read on two threads; per million
-    /// subscriptions it takes 1.2-1.9 s (2 cores) and leaves sled holding about 140 MB more than the sample
-    /// with a 32 MB cache (40 MB more with a 4 MB one);
-    /// without it, open checks the schema and a sample, and a corrupt record found later is logged, left
-    /// untouched and not scheduled.
-    pub verify_at_open: bool,
 }
 
 impl Default for Settings {
@@ -38,7 +31,6 @@ impl Default for Settings {
         Settings {
             default_zone: None,
             late_window: Duration::hours(6),
-            verify_at_open: true,
         }
     }
 }
@@ -59,16 +51,13 @@ pub struct Subscription {
 /// A reminder the scheduler is about to send.
 #[derive(Debug, Clone)]
 pub(crate) struct Delivery {
-    pub key: Vec<u8>,
+    pub key: ChatKey,
     pub chat: ChatRef,
     /// The local date it is for.
     pub date: NaiveDate,
     /// 1 for the first try.
     pub attempt: u8,
 }
-
-/// A due index entry: when, and the key of the chat's record.
-pub(crate) type DueEntry = (DateTime<Utc>, Vec<u8>);
 
 /// What the scheduler found at a due index entry.
 #[derive(Debug)]
@@ -87,10 +76,18 @@ pub struct Reminders {
     parser: Parser,
     settings: Settings,
     stats: StoreStats,
-    /// Serialises read-modify-write of records (messages and the scheduler).
-    write: Mutex<()>,
+    /// The zone table and the due index; held for every read-modify-write of records (messages and the
+    /// scheduler).
+    inner: Mutex<Inner>,
     /// Wakes the scheduler when a reminder changes.
     pub(crate) wake: Notify,
+}
+
+/// What the lock guards.
+#[derive(Debug)]
+struct Inner {
+    zones: Zones,
+    due: DueIndex,
 }
 
 impl std::fmt::Debug for Reminders {
@@ -103,8 +100,8 @@ impl std::fmt::Debug for Reminders {
 
 impl Reminders {
     /// Opens the reminders kept in `db` (trees `reminders` and `reminders-meta`): checks the schema version
-    /// (migrating an older one), reads every record, and checks the due index. A corrupt record, a missing
-    /// version on a non-empty store or a newer schema is an error; nothing is ever deleted to recover.
+    /// (migrating an older one), reads every record and builds the due index from them. A corrupt record, a
+    /// missing version on a non-empty store or a newer schema is an error; nothing is ever deleted to recover.
     pub fn open(
         db: &sled::Db,
         content: ReminderContent,
@@ -112,12 +109,8 @@ impl Reminders {
     ) -> Result<Reminders, Error> {
         let tree = db.open_tree(TREE)?;
         let meta = db.open_tree(META_TREE)?;
-        store::upgrade(&tree, &meta)?;
-        let stats = if settings.verify_at_open {
-            store::check(&tree)?
-        } else {
-            store::sample(&tree)?
-        };
+        store::upgrade(db, &tree, &meta)?;
+        let (zones, due, stats) = store::load(&tree)?;
         tracing::info!(
             subscriptions = stats.subscriptions,
             active = stats.active,
@@ -131,22 +124,14 @@ impl Reminders {
             parser,
             settings,
             stats,
-            write: Mutex::new(()),
+            inner: Mutex::new(Inner { zones, due }),
             wake: Notify::new(),
         })
     }
 
-    /// What the store held when it was opened (with [`Settings::verify_at_open`] off, only what the sample
-    /// read).
+    /// What the store held when it was opened.
     pub fn stats_at_open(&self) -> StoreStats {
         self.stats
-    }
-
-    /// Reads every record and the whole due index, as [`Settings::verify_at_open`] does: a corrupt record is
-    /// an error naming its chat; a due index that does not match the records is rebuilt from them.
-    pub fn verify(&self) -> Result<StoreStats, Error> {
-        let _guard = self.lock();
-        store::check(&self.tree)
     }
 
     /// The content the replies and reminders come from.
@@ -195,6 +180,23 @@ impl Reminders {
         Ok(reply)
     }
 
+    /// [`Reminders::handle`] for someone who may not change `chat`'s reminder (in a group, a member who is
+    /// not an admin): status and help are answered as usual; a change is refused and nothing is written.
+    pub fn handle_read_only(
+        &self,
+        chat: &ChatRef,
+        text: &str,
+        entry_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Reply, Error> {
+        match self.parser.parse(text, entry_id) {
+            Request::Status | Request::Help => self.handle(chat, text, entry_id, now),
+            _ => Ok(self
+                .content
+                .reply("group-admins-only", &Vars::default(), vec![])),
+        }
+    }
+
     /// Deletes everything kept about `chat` (its reminder, its delivery dates, its index entry) and flushes.
     /// Returns whether there was anything.
     pub fn forget(&self, chat: &ChatRef) -> Result<bool, Error> {
@@ -206,13 +208,13 @@ impl Reminders {
     /// The platform says `chat` cannot be written to: its reminder pauses as blocked (it resumes when the
     /// person asks). Flushed before returning.
     pub fn mark_unreachable(&self, chat: &ChatRef) -> Result<(), Error> {
-        let key = record_key(chat);
+        let key = ChatKey::of(chat);
         let changed = {
-            let _guard = self.lock();
-            match self.get(&key)? {
+            let mut inner = self.lock();
+            match self.get(&inner, &key)? {
                 Some(mut record) if record.state != State::Blocked => {
                     record.state = State::Blocked;
-                    self.write_record(&key, chat.platform, &record, None)?;
+                    self.write(&mut inner, &key, record, None)?;
                     true
                 }
                 _ => false,
@@ -228,20 +230,15 @@ impl Reminders {
 
     /// The time zone `chat` set for its reminder (for showing meeting times in it).
     pub fn zone_of(&self, chat: &ChatRef) -> Option<Tz> {
-        self.tree
-            .get(record_key(chat))
-            .ok()
-            .flatten()
-            .and_then(|bytes| Record::decode(&bytes).ok())
-            .map(|r| r.tz())
+        self.record(chat).ok().flatten().map(|r| r.zone)
     }
 
     /// `chat`'s reminder, if it has one.
     pub fn subscription(&self, chat: &ChatRef) -> Result<Option<Subscription>, Error> {
         Ok(self.record(chat)?.map(|record| Subscription {
-            chat: store::chat_of(&record_key(chat), record.group).unwrap_or_else(|| chat.clone()),
+            chat: ChatKey::of(chat).chat(record.group),
             time: record.time(),
-            zone: record.tz(),
+            zone: record.zone,
             state: record.state,
             last_delivered: record.delivered.map(date_of),
             next: record
@@ -282,14 +279,13 @@ impl Reminders {
     }
 
     fn vars(&self, record: &Record, now: DateTime<Utc>) -> Vars {
-        let tz = record.tz();
         Vars {
             time: Some(self.content.show_time(record.time())),
-            zone: Some(record.zone.clone()),
+            zone: Some(record.zone.name().to_string()),
             next: record
                 .due
                 .and_then(|(at, _)| DateTime::from_timestamp(at, 0))
-                .map(|at| self.content.show_next(at, tz, now)),
+                .map(|at| self.content.show_next(at, record.zone, now)),
             ..Vars::default()
         }
     }
@@ -304,18 +300,17 @@ impl Reminders {
     }
 
     fn pause(&self, chat: &ChatRef, now: DateTime<Utc>) -> Result<Reply, Error> {
-        let key = record_key(chat);
+        let key = ChatKey::of(chat);
         let (id, record) = {
-            let _guard = self.lock();
-            let Some(mut record) = self.get(&key)? else {
+            let mut inner = self.lock();
+            let Some(mut record) = self.get(&inner, &key)? else {
                 return Ok(self.not_subscribed());
             };
             if record.state != State::Active {
                 ("already-paused", record)
             } else {
                 record.state = State::Paused;
-                self.write_record(&key, chat.platform, &record, None)?;
-                ("paused", record)
+                ("paused", self.write(&mut inner, &key, record, None)?)
             }
         };
         self.db.flush()?;
@@ -324,10 +319,10 @@ impl Reminders {
     }
 
     fn resume(&self, chat: &ChatRef, now: DateTime<Utc>) -> Result<Reply, Error> {
-        let key = record_key(chat);
+        let key = ChatKey::of(chat);
         let (id, record) = {
-            let _guard = self.lock();
-            let Some(mut record) = self.get(&key)? else {
+            let mut inner = self.lock();
+            let Some(mut record) = self.get(&inner, &key)? else {
                 return Ok(self.not_subscribed());
             };
             if record.state == State::Active {
@@ -335,9 +330,7 @@ impl Reminders {
             } else {
                 record.state = State::Active;
                 let next = self.next_for(&record, now);
-                self.write_record(&key, chat.platform, &record, next)?;
-                let record = self.get(&key)?.expect("just written");
-                ("resumed", record)
+                ("resumed", self.write(&mut inner, &key, record, next)?)
             }
         };
         self.db.flush()?;
@@ -364,7 +357,7 @@ impl Reminders {
         };
         let known_zone = match &zone {
             ZoneSpec::Zone(tz) => Some(*tz),
-            _ => existing.as_ref().map(Record::tz),
+            _ => existing.as_ref().map(|r| r.zone),
         };
         if time == TimeSpec::Invalid {
             return Ok(self
@@ -408,74 +401,93 @@ impl Reminders {
         let id = match &existing {
             None if defaulted => "started-default-zone",
             None => "started",
-            Some(r) if r.time() == new_time && r.tz() == new_zone && r.state == State::Active => {
+            Some(r) if r.time() == new_time && r.zone == new_zone && r.state == State::Active => {
                 "already-active"
             }
-            Some(r) if r.time() == new_time && r.tz() == new_zone => "resumed",
+            Some(r) if r.time() == new_time && r.zone == new_zone => "resumed",
             Some(_) => "changed",
         };
-        if id != "already-active" {
-            self.upsert(chat, new_time, new_zone, now)?;
-            self.db.flush()?;
-        }
-        let record = self.record(chat)?.expect("written");
+        let record = match existing {
+            Some(record) if id == "already-active" => record,
+            _ => {
+                let record = self.upsert(chat, new_time, new_zone, now)?;
+                self.db.flush()?;
+                record
+            }
+        };
         let follow_ups: Vec<FollowUp> = if defaulted { choices(&[]) } else { Vec::new() };
         Ok(self.content.reply(id, &self.vars(&record, now), follow_ups))
     }
 
     // ---- store ---------------------------------------------------------------------------------------
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.write
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn get(&self, key: &[u8]) -> Result<Option<Record>, Error> {
-        match self.tree.get(key)? {
-            None => Ok(None),
-            Some(bytes) => Record::decode(&bytes)
-                .map(Some)
-                .map_err(|message| Error::Corrupt {
-                    key: store::describe(key),
-                    message,
-                }),
-        }
+    /// The record of `key`'s chat.
+    fn get(&self, inner: &Inner, key: &ChatKey) -> Result<Option<Record>, Error> {
+        let bucket = store::read_bucket(&self.tree, &inner.zones, key.platform, key.bucket)?;
+        Ok(bucket
+            .into_iter()
+            .find_map(|(id, record)| (id == key.id).then_some(record)))
     }
 
     fn record(&self, chat: &ChatRef) -> Result<Option<Record>, Error> {
-        self.get(&record_key(chat))
+        let inner = self.lock();
+        self.get(&inner, &ChatKey::of(chat))
     }
 
     /// The next reminder for an active record from `now`, after the dates already sent.
     fn next_for(&self, record: &Record, now: DateTime<Utc>) -> Option<Occurrence> {
-        next_occurrence(record.time(), record.tz(), record.sent.map(date_of), now)
+        next_occurrence(record.time(), record.zone, record.sent.map(date_of), now)
     }
 
-    /// Writes `record` with its due index entry moved to `next` (removed when `None`), in one atomic batch.
-    fn write_record(
+    /// Writes `record` with its due entry moved to `next` (none unless active); returns it as written.
+    fn write(
         &self,
-        key: &[u8],
-        platform: Platform,
-        record: &Record,
+        inner: &mut Inner,
+        key: &ChatKey,
+        mut record: Record,
         next: Option<Occurrence>,
-    ) -> Result<(), Error> {
-        let mut record = record.clone();
-        let mut batch = sled::Batch::default();
-        let id = &key[2..];
-        if let Some((at, _)) = record.due {
-            batch.remove(due_key(platform, at, id));
-        }
+    ) -> Result<Record, Error> {
         record.due = match (record.state, next) {
-            (State::Active, Some(o)) => {
-                let at = o.at.timestamp();
-                batch.insert(due_key(platform, at, id), &[]);
-                Some((at, day_number(o.date)))
-            }
+            (State::Active, Some(o)) => Some((o.at.timestamp(), day_number(o.date))),
             _ => None,
         };
-        batch.insert(key, record.encode());
-        self.tree.apply_batch(batch)?;
+        self.put(inner, key, Some(&record))?;
+        Ok(record)
+    }
+
+    /// Stores `record` as `key`'s (`None`: deletes it) in one atomic write of its bucket, then moves the due
+    /// index entry from the stored record's due time to the new one.
+    fn put(&self, inner: &mut Inner, key: &ChatKey, record: Option<&Record>) -> Result<(), Error> {
+        let mut chats = store::read_bucket(&self.tree, &inner.zones, key.platform, key.bucket)?;
+        let position = chats.iter().position(|(id, _)| *id == key.id);
+        let old = position.map(|p| (chats[p].1.due, chats[p].1.zone));
+        match (position, record) {
+            (Some(p), Some(record)) => chats[p].1 = record.clone(),
+            (Some(p), None) => {
+                chats.remove(p);
+            }
+            (None, Some(record)) => chats.push((key.id.clone(), record.clone())),
+            (None, None) => return Ok(()),
+        }
+        store::write_bucket(
+            &self.tree,
+            &mut inner.zones,
+            (key.platform, key.bucket),
+            &chats,
+            (old.map(|(_, zone)| zone), record.map(|r| r.zone)),
+        )?;
+        if let Some((at, _)) = old.and_then(|(due, _)| due) {
+            inner.due.remove(key.platform, at, key.bucket);
+        }
+        if let Some((at, _)) = record.and_then(|r| r.due) {
+            inner.due.insert(key.platform, at, key.bucket);
+        }
         Ok(())
     }
 
@@ -486,14 +498,14 @@ impl Reminders {
         time: NaiveTime,
         zone: Tz,
         now: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        let key = record_key(chat);
-        {
-            let _guard = self.lock();
-            let mut record = self.get(&key)?.unwrap_or(Record {
+    ) -> Result<Record, Error> {
+        let key = ChatKey::of(chat);
+        let record = {
+            let mut inner = self.lock();
+            let mut record = self.get(&inner, &key)?.unwrap_or(Record {
                 group: chat.kind == bot_core::ChatKind::Group,
                 minute: 0,
-                zone: String::new(),
+                zone,
                 state: State::Active,
                 sent: None,
                 delivered: None,
@@ -501,45 +513,44 @@ impl Reminders {
                 due: None,
             });
             record.minute = minute_of(time);
-            record.zone = zone.name().to_string();
+            record.zone = zone;
             record.state = State::Active;
             record.retry = None;
             let next = self.next_for(&record, now);
-            self.write_record(&key, chat.platform, &record, next)?;
-        }
+            self.write(&mut inner, &key, record, next)?
+        };
         self.wake.notify_one();
-        Ok(())
+        Ok(record)
     }
 
     /// Deletes a chat's record and index entry, flushed. Returns whether there was one.
     fn delete(&self, chat: &ChatRef) -> Result<bool, Error> {
-        let key = record_key(chat);
+        let key = ChatKey::of(chat);
         let existed = {
-            let _guard = self.lock();
-            match self.get(&key) {
-                Ok(Some(record)) => {
-                    let mut batch = sled::Batch::default();
-                    if let Some((at, _)) = record.due {
-                        batch.remove(due_key(chat.platform, at, &key[2..]));
-                    }
-                    batch.remove(key.as_slice());
-                    self.tree.apply_batch(batch)?;
+            let mut inner = self.lock();
+            match self.get(&inner, &key) {
+                Ok(Some(_)) => {
+                    self.put(&mut inner, &key, None)?;
                     true
                 }
                 Ok(None) => false,
-                // A record that cannot be read is still deleted: forgetting must always work.
-                Err(_) => {
-                    let mut batch = sled::Batch::default();
-                    for entry in self.tree.scan_prefix(due_prefix(chat.platform)).keys() {
-                        let entry = entry?;
-                        if parse_due_key(&entry).is_some_and(|(_, k)| k == key) {
-                            batch.remove(entry);
+                // Forgetting must always work, also in a bucket that cannot be read.
+                Err(Error::Corrupt { key: at, message }) => {
+                    match store::forget_unreadable(&self.tree, &key)? {
+                        Forgotten::Chat { due } => {
+                            tracing::error!(%at, %message, "reminder bucket is corrupt; the chat's entry was removed to forget it");
+                            if let Some(due) = due {
+                                inner.due.remove(key.platform, due, key.bucket);
+                            }
+                        }
+                        Forgotten::Bucket => {
+                            tracing::error!(%at, %message, "unreadable reminder bucket removed whole to forget a chat");
+                            inner.due.remove_bucket(key.platform, key.bucket);
                         }
                     }
-                    batch.remove(key.as_slice());
-                    self.tree.apply_batch(batch)?;
                     true
                 }
+                Err(other) => return Err(other),
             }
         };
         self.db.flush()?;
@@ -552,10 +563,11 @@ impl Reminders {
     /// When `platform`'s next reminder is due: the earliest entry of its due index (what the scheduler
     /// sleeps until).
     pub fn next_due(&self, platform: Platform) -> Result<Option<DateTime<Utc>>, Error> {
-        match self.tree.scan_prefix(due_prefix(platform)).keys().next() {
-            Some(item) => Ok(parse_due_key(&item?).map(|(at, _)| at)),
-            None => Ok(None),
-        }
+        Ok(self
+            .lock()
+            .due
+            .next(platform)
+            .and_then(|at| DateTime::from_timestamp(at, 0)))
     }
 
     /// How many of `platform`'s reminders are due at or before `until`, reading at most `limit` index entries:
@@ -575,73 +587,58 @@ impl Reminders {
         platform: Platform,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<DueEntry>, Error> {
-        let mut out = Vec::new();
-        for item in self.tree.scan_prefix(due_prefix(platform)).keys() {
-            if out.len() >= limit {
-                break;
-            }
-            let key = item?;
-            match parse_due_key(&key) {
-                Some((at, record)) if at <= now => out.push((at, record)),
-                Some(_) => break,
-                None => {
-                    return Err(Error::Corrupt {
-                        key: format!("{key:?}"),
-                        message: "not a due index key".into(),
-                    });
-                }
-            }
-        }
-        Ok(out)
+    ) -> Result<Vec<Due>, Error> {
+        Ok(self.lock().due.due(platform, now.timestamp(), limit))
     }
 
-    /// Decides what to do with a due entry and records the decision. For a delivery the record now says
-    /// the date is sent (the at-most-once marker) and the index points at the next date; the caller flushes
-    /// before sending.
-    pub(crate) fn claim(
-        &self,
-        record_key: &[u8],
-        due_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<Claim, Error> {
-        let _guard = self.lock();
-        let Some(platform) = record_key.get(1).and_then(|b| {
-            PLATFORMS
-                .into_iter()
-                .find(|p| store::platform_byte(*p) == *b)
-        }) else {
-            return Ok(Claim::Skip);
-        };
-        let id = &record_key[2..];
-        let stale = |tree: &sled::Tree| tree.remove(due_key(platform, due_at.timestamp(), id));
-        let mut record = match self.get(record_key) {
-            Ok(Some(record)) => record,
+    /// Decides what to do with a due entry and records the decision; the entry always moves or goes. For a
+    /// delivery the record now says the date is sent (the at-most-once marker) and the index points at the
+    /// next date; the caller flushes before sending.
+    pub(crate) fn claim(&self, due: Due, now: DateTime<Utc>) -> Result<Claim, Error> {
+        let mut inner = self.lock();
+        let found =
+            store::read_bucket(&self.tree, &inner.zones, due.platform, due.bucket).map(|chats| {
+                chats
+                    .into_iter()
+                    .find(|(_, r)| r.due.is_some_and(|(at, _)| at == due.at))
+            });
+        let (id, mut record) = match found {
+            Ok(Some(found)) => found,
             Ok(None) => {
-                stale(&self.tree)?;
+                // A stale entry (nothing in the bucket is due then).
+                inner.due.remove(due.platform, due.at, due.bucket);
                 return Ok(Claim::Skip);
             }
             Err(Error::Corrupt { key, message }) => {
-                // Never deleted: the record stays for repair; only its (derived) index entry goes.
-                tracing::error!(chat = %key, %message, "reminder record is corrupt; left untouched and no longer scheduled");
-                stale(&self.tree)?;
+                // Never deleted: the bucket stays for repair; only its (derived) index entries go.
+                tracing::error!(at = %key, %message, "reminder bucket is corrupt; left untouched and no longer scheduled");
+                inner.due.remove_bucket(due.platform, due.bucket);
                 return Ok(Claim::Skip);
             }
             Err(other) => return Err(other),
         };
-        let Some((at, day)) = record.due.filter(|(at, _)| *at == due_at.timestamp()) else {
-            stale(&self.tree)?;
-            return Ok(Claim::Skip);
+        let key = ChatKey {
+            platform: due.platform,
+            id,
+            bucket: due.bucket,
+        };
+        let Some((at, day)) = record.due else {
+            unreachable!("found by its due time")
         };
         if record.state != State::Active {
-            self.write_record(record_key, platform, &record, None)?;
+            self.write(&mut inner, &key, record, None)?;
             return Ok(Claim::Skip);
         }
         let date = date_of(day);
-        let tz = record.tz();
+        let tz = record.zone;
         let retry = record.retry.filter(|(d, _)| *d == day);
-        let chat = store::chat_of(record_key, record.group).expect("valid key");
+        if retry.is_none() {
+            // A retry for an earlier day (left by a pause or a block) must not hold up this one.
+            record.retry = None;
+        }
+        let chat = key.chat(record.group);
         let already_sent = record.sent.is_some_and(|s| s >= day);
+        let due_at = DateTime::from_timestamp(at, 0).unwrap_or(now);
         let next_after = |record: &Record, after: i32, not_before: DateTime<Utc>| {
             next_occurrence(
                 record.time(),
@@ -652,18 +649,17 @@ impl Reminders {
         };
         match retry {
             Some((_, attempts)) => {
+                record.retry = None;
                 if now >= end_of_day(date, tz) {
-                    tracing::warn!(platform = ?platform, chat = %chat.id, %date, attempts, "reminder not delivered: retries ran out at the end of the day");
-                    record.retry = None;
+                    tracing::warn!(platform = ?key.platform, chat = %chat.id, %date, attempts, "reminder not delivered: retries ran out at the end of the day");
                     let next = next_after(&record, day, now - self.settings.late_window);
-                    self.write_record(record_key, platform, &record, next)?;
+                    self.write(&mut inner, &key, record, next)?;
                     return Ok(Claim::Skip);
                 }
-                record.retry = None;
-                let next = next_after(&record, day, DateTime::from_timestamp(at, 0).unwrap_or(now));
-                self.write_record(record_key, platform, &record, next)?;
+                let next = next_after(&record, day, due_at);
+                self.write(&mut inner, &key, record, next)?;
                 Ok(Claim::Deliver(Delivery {
-                    key: record_key.to_vec(),
+                    key,
                     chat,
                     date,
                     attempt: attempts.saturating_add(1),
@@ -671,23 +667,23 @@ impl Reminders {
             }
             None if already_sent => {
                 let next = next_after(&record, day, now - self.settings.late_window);
-                self.write_record(record_key, platform, &record, next)?;
+                self.write(&mut inner, &key, record, next)?;
                 Ok(Claim::Skip)
             }
             None if now - due_at > self.settings.late_window
                 || crate::schedule::local_date(now, tz) != date =>
             {
-                tracing::info!(platform = ?platform, chat = %chat.id, %date, "reminder skipped: missed by more than the late window, or its day is over");
+                tracing::info!(platform = ?key.platform, chat = %chat.id, %date, "reminder skipped: missed by more than the late window, or its day is over");
                 let next = next_after(&record, day, now - self.settings.late_window);
-                self.write_record(record_key, platform, &record, next)?;
+                self.write(&mut inner, &key, record, next)?;
                 Ok(Claim::Skip)
             }
             None => {
                 record.sent = Some(day);
                 let next = next_after(&record, day, due_at);
-                self.write_record(record_key, platform, &record, next)?;
+                self.write(&mut inner, &key, record, next)?;
                 Ok(Claim::Deliver(Delivery {
-                    key: record_key.to_vec(),
+                    key,
                     chat,
                     date,
                     attempt: 1,
@@ -699,8 +695,8 @@ impl Reminders {
     /// The last check before a delivery starts: the reminder still exists, is active, and this date is still
     /// the one claimed. A stop answered before this check means no delivery.
     pub(crate) fn begin(&self, delivery: &Delivery) -> Result<bool, Error> {
-        let _guard = self.lock();
-        Ok(self.get(&delivery.key)?.is_some_and(|r| {
+        let inner = self.lock();
+        Ok(self.get(&inner, &delivery.key)?.is_some_and(|r| {
             r.state == State::Active
                 && r.sent == Some(day_number(delivery.date))
                 && r.retry.is_none()
@@ -715,42 +711,48 @@ impl Reminders {
         now: DateTime<Utc>,
         backoff: Duration,
     ) -> Result<(), Error> {
-        let platform = delivery.chat.platform;
+        let key = &delivery.key;
         let day = day_number(delivery.date);
-        let _guard = self.lock();
-        let Some(mut record) = self.get(&delivery.key)? else {
-            return Ok(());
+        let mut inner = self.lock();
+        let mut record = match self.get(&inner, key) {
+            Ok(Some(record)) => record,
+            Ok(None) => return Ok(()),
+            Err(Error::Corrupt { key, message }) => {
+                // Left untouched for repair, as in `claim`; the scheduler goes on with everyone else.
+                tracing::error!(at = %key, %message, "reminder bucket is corrupt; delivery result not recorded");
+                return Ok(());
+            }
+            Err(other) => return Err(other),
         };
         match result {
             Ok(()) => {
                 record.delivered = Some(record.delivered.map_or(day, |d| d.max(day)));
-                self.tree.insert(delivery.key.as_slice(), record.encode())?;
+                self.put(&mut inner, key, Some(&record))?;
             }
             Err(DeliveryError::Unreachable) => {
                 record.state = State::Blocked;
-                self.write_record(&delivery.key, platform, &record, None)?;
-                tracing::info!(platform = ?platform, chat = %delivery.chat.id, "reminder paused: chat unreachable");
+                self.write(&mut inner, key, record, None)?;
+                tracing::info!(platform = ?key.platform, chat = %delivery.chat.id, "reminder paused: chat unreachable");
             }
             Err(DeliveryError::Transient(error)) => {
-                let tz = record.tz();
                 let retry_at = now + backoff;
                 if record.state == State::Active
                     && record.sent == Some(day)
-                    && retry_at < end_of_day(delivery.date, tz)
+                    && retry_at < end_of_day(delivery.date, record.zone)
                 {
-                    tracing::warn!(platform = ?platform, chat = %delivery.chat.id, attempt = delivery.attempt, %error, "reminder delivery failed; will retry");
+                    tracing::warn!(platform = ?key.platform, chat = %delivery.chat.id, attempt = delivery.attempt, %error, "reminder delivery failed; will retry");
                     record.retry = Some((day, delivery.attempt));
                     let retry = Occurrence {
                         date: delivery.date,
                         at: retry_at,
                     };
-                    self.write_record(&delivery.key, platform, &record, Some(retry))?;
+                    self.write(&mut inner, key, record, Some(retry))?;
                 } else {
-                    tracing::warn!(platform = ?platform, chat = %delivery.chat.id, attempt = delivery.attempt, %error, "reminder delivery failed; no time left today to retry");
+                    tracing::warn!(platform = ?key.platform, chat = %delivery.chat.id, attempt = delivery.attempt, %error, "reminder delivery failed; no time left today to retry");
                 }
             }
             Err(DeliveryError::Permanent(error)) => {
-                tracing::warn!(platform = ?platform, chat = %delivery.chat.id, %error, "reminder delivery failed permanently for today");
+                tracing::warn!(platform = ?key.platform, chat = %delivery.chat.id, %error, "reminder delivery failed permanently for today");
             }
         }
         Ok(())
@@ -766,5 +768,151 @@ fn request_name(request: &Request) -> &'static str {
         Request::Stop => "stop",
         Request::Forget => "forget",
         Request::Help => "help",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bot_core::ChatKind;
+
+    fn open() -> Reminders {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let bot = bot_core::Bot::embedded().unwrap();
+        let content = ReminderContent::embedded(bot.content()).unwrap();
+        Reminders::open(&db, content, Settings::default()).unwrap()
+    }
+
+    /// Two Telegram chats whose ids fall in the same bucket.
+    fn neighbours() -> (ChatRef, ChatRef) {
+        let first = ChatRef::new(Platform::Telegram, "1", ChatKind::Direct);
+        let bucket = ChatKey::of(&first).bucket;
+        let second = (2..)
+            .map(|n| ChatRef::new(Platform::Telegram, n.to_string(), ChatKind::Direct))
+            .find(|chat| ChatKey::of(chat).bucket == bucket)
+            .unwrap();
+        (first, second)
+    }
+
+    fn june() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn forgetting_in_a_bucket_that_does_not_decode_removes_only_that_chat_and_its_zone_goes_at_open()
+     {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = neighbours();
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+        {
+            let db = sled::Config::new().path(dir.path()).open().unwrap();
+            let bot = bot_core::Bot::embedded().unwrap();
+            let content = ReminderContent::embedded(bot.content()).unwrap();
+            let r = Reminders::open(&db, content, Settings::default()).unwrap();
+            r.subscribe(&first, eight, chrono_tz::Asia::Kathmandu, june())
+                .unwrap();
+            r.subscribe(&second, eight, chrono_tz::Europe::London, june())
+                .unwrap();
+            // The neighbour's record turns unreadable (a time of day out of range): the bucket no longer
+            // decodes as a whole, but its list of chats does.
+            let bucket = |r: &Reminders| r.tree.scan_prefix(b"B").next().unwrap().unwrap();
+            let (key, bytes) = bucket(&r);
+            let mut chats: Vec<store::StoredChat> = postcard::from_bytes(&bytes).unwrap();
+            chats[1].minute = 2000;
+            r.tree
+                .insert(&key, postcard::to_stdvec(&chats).unwrap())
+                .unwrap();
+            assert!(matches!(r.subscription(&first), Err(Error::Corrupt { .. })));
+            assert!(r.forget(&first).unwrap());
+            assert_eq!(r.lock().due.len(), 1, "the first chat's index entry went");
+            // The neighbour's entry is still stored, for repair; repair it.
+            let (_, bytes) = bucket(&r);
+            let mut chats: Vec<store::StoredChat> = postcard::from_bytes(&bytes).unwrap();
+            assert_eq!(chats.len(), 1);
+            assert_eq!(chats[0].id, ChatKey::of(&second).id);
+            chats[0].minute = 480;
+            r.tree
+                .insert(&key, postcard::to_stdvec(&chats).unwrap())
+                .unwrap();
+            db.flush().unwrap();
+        }
+        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let tree = db.open_tree(TREE).unwrap();
+        assert_eq!(tree.scan_prefix(b"Z").count(), 2);
+        let bot = bot_core::Bot::embedded().unwrap();
+        let content = ReminderContent::embedded(bot.content()).unwrap();
+        let r = Reminders::open(&db, content, Settings::default()).unwrap();
+        let zones: Vec<_> = tree
+            .scan_prefix(b"Z")
+            .values()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(zones, vec![sled::IVec::from("Europe/London")]);
+        assert_eq!(
+            r.subscription(&second).unwrap().unwrap().zone,
+            chrono_tz::Europe::London
+        );
+        assert_eq!(r.subscription(&first).unwrap(), None);
+    }
+
+    #[test]
+    fn forgetting_in_a_bucket_that_is_garbage_removes_the_bucket() {
+        let r = open();
+        let (first, second) = neighbours();
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+        r.subscribe(&first, eight, chrono_tz::Europe::London, june())
+            .unwrap();
+        r.subscribe(&second, eight, chrono_tz::Europe::London, june())
+            .unwrap();
+        let (key, _) = r.tree.scan_prefix(b"B").next().unwrap().unwrap();
+        r.tree.insert(&key, &b"\xff\xff"[..]).unwrap();
+        assert!(r.forget(&first).unwrap());
+        assert!(r.tree.get(&key).unwrap().is_none());
+        assert_eq!(r.lock().due.len(), 0);
+    }
+
+    #[test]
+    fn two_chats_of_one_bucket_due_in_the_same_second_are_both_claimed_once() {
+        let (first, second) = neighbours();
+        let r = open();
+        let now = june();
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+        for chat in [&first, &second] {
+            r.subscribe(chat, eight, chrono_tz::Europe::London, now)
+                .unwrap();
+        }
+        let at = r.next_due(Platform::Telegram).unwrap().unwrap();
+        let due = r.due(Platform::Telegram, at, 10).unwrap();
+        assert_eq!(due.len(), 2);
+        let mut delivered: Vec<String> = due
+            .into_iter()
+            .map(|entry| match r.claim(entry, at).unwrap() {
+                Claim::Deliver(delivery) => delivery.chat.id,
+                Claim::Skip => panic!("both are due"),
+            })
+            .collect();
+        delivered.sort();
+        let mut expected = vec![first.id.clone(), second.id.clone()];
+        expected.sort();
+        assert_eq!(delivered, expected);
+        // Both moved on a day; nothing is left at `at`.
+        assert_eq!(r.due(Platform::Telegram, at, 10).unwrap(), vec![]);
+        assert_eq!(
+            r.due(Platform::Telegram, at + Duration::days(1), 10)
+                .unwrap()
+                .len(),
+            2
+        );
+        // Stopping one leaves the other's entry.
+        r.handle(&first, "/remind stop", "stop", at).unwrap();
+        assert_eq!(
+            r.due(Platform::Telegram, at + Duration::days(1), 10)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(r.lock().due.len(), 1);
     }
 }

@@ -1,51 +1,62 @@
-//! The sled layout: one record per chat, and an index of due times, in one tree (so a batch changes both
-//! atomically), plus a meta tree with the schema version.
+//! The sled layout (schema 2): chats grouped into buckets by a hash of their id, and a table of the zones
+//! they use, in one tree; a meta tree with the schema version. The due index is not stored: it is built in
+//! memory from the records at open ([`DueIndex`]), so a record change is one sled write.
 //!
 //! Tree `reminders`:
-//! - `S` platform chat-id -> [`Record`] (postcard)
-//! - `D` platform due-seconds(u64, big-endian) shuffle(u32) chat-id -> empty: the due index, in time order
-//!   per platform
+//! - `B` platform bucket(u16, big-endian) -> postcard `Vec<StoredChat>`: the chats of that platform whose id
+//!   hashes to the bucket. Grouping about 50 chats per key at a million keeps sled's per-key costs (memory,
+//!   start-up, disk) small.
+//! - `Z` number(u16, big-endian) -> IANA zone name: the zones records name by number (append-only).
 //!
 //! Tree `reminders-meta`: `version` -> u32 big-endian.
+//!
+//! Schema 1 (tree `reminders`: one key per chat, `S` platform id -> record with the zone name, and a stored
+//! due index under `D`) is migrated at open by [`v1_to_v2`].
 
 use bot_core::{ChatKind, ChatRef, Platform};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::Error;
 
 /// The data tree.
-pub const TREE: &str = "reminders";
+pub const TREE: &str = "reminders-2";
+/// The data tree of schema 1, dropped once its records are in [`TREE`].
+const V1_TREE: &str = "reminders";
 /// The schema version tree.
 pub const META_TREE: &str = "reminders-meta";
 /// The key of the schema version in the meta tree.
 pub const VERSION_KEY: &[u8] = b"version";
 /// The schema this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-pub(crate) const RECORD: u8 = b'S';
-pub(crate) const DUE: u8 = b'D';
+const BUCKET: u8 = b'B';
+const ZONE: u8 = b'Z';
+/// Buckets per platform: 2^14. At a million chats, about 50 in a bucket (a value of about 1.5 KB).
+const BUCKET_BITS: u32 = 14;
 
 /// Every platform, in key order.
 pub(crate) const PLATFORMS: [Platform; 3] =
     [Platform::Terminal, Platform::Telegram, Platform::Discord];
 
-/// A migration from schema `from` to `from + 1`, run at open inside one batch.
-type Migration = fn(&sled::Tree) -> Result<sled::Batch, Error>;
+/// A migration from schema `from` to `from + 1`, run at open, writing into `TREE`. It leaves the older
+/// schema's data as it was, so an interrupted migration starts again at the next open (the version moves on
+/// only after it returns; the older data is dropped after that).
+type Migration = fn(&sled::Db, &sled::Tree) -> Result<(), Error>;
 
-/// The migration path: entry `i` turns schema `i + 1` into `i + 2`. Empty while there is one schema.
-const MIGRATIONS: &[Migration] = &[];
+/// The migration path: entry `i` turns schema `i + 1` into `i + 2`.
+const MIGRATIONS: &[Migration] = &[v1_to_v2];
 
-/// What the store keeps about one chat. Nothing else: no names, no message text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the store keeps about one chat, besides its id. Nothing else: no names, no message text.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Record {
     /// A group chat (the platform needs it to address the chat).
     pub group: bool,
     /// Minutes after local midnight.
     pub minute: u16,
-    /// IANA zone name.
-    pub zone: String,
+    pub zone: Tz,
     pub state: State,
     /// The last local date a reminder was handed to the platform for, or was about to be: the at-most-once
     /// marker, written (and flushed) before sending. No date up to it is ever sent again.
@@ -74,55 +85,88 @@ impl Record {
         NaiveTime::from_hms_opt(u32::from(self.minute / 60), u32::from(self.minute % 60), 0)
             .unwrap_or(NaiveTime::MIN)
     }
+}
 
-    pub fn tz(&self) -> Tz {
-        self.zone.parse().unwrap_or(Tz::UTC)
-    }
+/// A chat id as stored: a number when the platform's id is one (Telegram, Discord), else the text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum ChatId {
+    Number(i64),
+    Text(String),
+}
 
-    pub fn encode(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("a record always encodes")
-    }
-
-    pub fn decode(bytes: &[u8]) -> Result<Record, String> {
-        let view = RecordView::decode(bytes)?;
-        Ok(Record {
-            group: view.group,
-            minute: view.minute,
-            zone: view.zone.to_string(),
-            state: view.state,
-            sent: view.sent,
-            delivered: view.delivered,
-            retry: view.retry,
-            due: view.due,
-        })
+impl ChatId {
+    fn of(id: &str) -> ChatId {
+        match id.parse::<i64>() {
+            // Only the canonical form, so that the text comes back exactly ("007" stays text).
+            Ok(n) if n.to_string() == id => ChatId::Number(n),
+            _ => ChatId::Text(id.to_string()),
+        }
     }
 }
 
-/// A [`Record`] read in place: the same encoding, with the zone borrowed from the stored bytes. Every record
-/// read goes through [`RecordView::decode`], so the check at open accepts exactly what the service reads,
-/// without allocating.
-#[derive(Debug, Deserialize)]
-pub(crate) struct RecordView<'a> {
-    pub group: bool,
-    pub minute: u16,
-    pub zone: &'a str,
-    pub state: State,
-    pub sent: Option<i32>,
-    pub delivered: Option<i32>,
-    pub retry: Option<(i32, u8)>,
-    pub due: Option<(i64, i32)>,
+impl std::fmt::Display for ChatId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChatId::Number(n) => write!(f, "{n}"),
+            ChatId::Text(text) => f.write_str(text),
+        }
+    }
 }
 
-impl<'a> RecordView<'a> {
-    pub fn decode(bytes: &'a [u8]) -> Result<RecordView<'a>, String> {
-        let view: RecordView<'a> = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
-        if view.zone.parse::<Tz>().is_err() {
-            return Err(format!("unknown time zone {:?}", view.zone));
+/// Where a chat's record lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChatKey {
+    pub platform: Platform,
+    pub id: ChatId,
+    pub bucket: u16,
+}
+
+impl ChatKey {
+    pub fn of(chat: &ChatRef) -> ChatKey {
+        ChatKey {
+            platform: chat.platform,
+            id: ChatId::of(&chat.id),
+            bucket: bucket_of(&chat.id),
         }
-        if view.minute >= 24 * 60 {
-            return Err(format!("time of day {} is out of range", view.minute));
+    }
+
+    /// The chat, as the platform addresses it.
+    pub fn chat(&self, group: bool) -> ChatRef {
+        let kind = if group {
+            ChatKind::Group
+        } else {
+            ChatKind::Direct
+        };
+        ChatRef::new(self.platform, self.id.to_string(), kind)
+    }
+}
+
+/// FNV-1a of the id's text.
+fn fnv(bytes: &[u8]) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in bytes {
+        hash ^= u32::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
+}
+
+fn bucket_of(id: &str) -> u16 {
+    (fnv(id.as_bytes()) & ((1 << BUCKET_BITS) - 1)) as u16
+}
+
+/// [`bucket_of`] the id's text, without allocating for a number.
+fn bucket_of_id(id: &ChatId) -> u16 {
+    match id {
+        ChatId::Number(n) => {
+            use std::io::Write as _;
+            let mut buffer = [0u8; 20];
+            let mut cursor = std::io::Cursor::new(&mut buffer[..]);
+            write!(cursor, "{n}").expect("an i64 fits in 20 bytes");
+            let len = cursor.position() as usize;
+            bucket_of(std::str::from_utf8(&buffer[..len]).expect("digits"))
         }
-        Ok(view)
+        ChatId::Text(text) => bucket_of(text),
     }
 }
 
@@ -152,97 +196,317 @@ fn platform_of(byte: u8) -> Option<Platform> {
     PLATFORMS.into_iter().find(|p| platform_byte(*p) == byte)
 }
 
-/// `S` platform id.
-pub(crate) fn record_key(chat: &ChatRef) -> Vec<u8> {
-    let mut key = Vec::with_capacity(2 + chat.id.len());
-    key.push(RECORD);
-    key.push(platform_byte(chat.platform));
-    key.extend_from_slice(chat.id.as_bytes());
-    key
+fn bucket_key(platform: Platform, bucket: u16) -> [u8; 4] {
+    let [high, low] = bucket.to_be_bytes();
+    [BUCKET, platform_byte(platform), high, low]
 }
 
-/// `D` platform seconds shuffle id. Within one second, `shuffle` (a hash of the second and the chat) orders
-/// the chats differently every day, so when a rate limit makes a big batch wait, nobody is always last.
-pub(crate) fn due_key(platform: Platform, at: i64, id: &[u8]) -> Vec<u8> {
-    let secs = at.max(0) as u64;
-    let mut key = Vec::with_capacity(14 + id.len());
-    key.push(DUE);
-    key.push(platform_byte(platform));
-    key.extend_from_slice(&secs.to_be_bytes());
-    key.extend_from_slice(&shuffle(secs, id).to_be_bytes());
-    key.extend_from_slice(id);
-    key
-}
-
-/// FNV-1a over the second and the chat id.
-fn shuffle(secs: u64, id: &[u8]) -> u32 {
-    let mut hash: u32 = 0x811c_9dc5;
-    for byte in secs.to_le_bytes().iter().chain(id) {
-        hash ^= u32::from(*byte);
-        hash = hash.wrapping_mul(0x0100_0193);
-    }
-    hash
-}
-
-/// The prefix of one platform's due index.
-pub(crate) fn due_prefix(platform: Platform) -> [u8; 2] {
-    [DUE, platform_byte(platform)]
-}
-
-/// Reads a due key: the instant and the chat's record key.
-pub(crate) fn parse_due_key(key: &[u8]) -> Option<(DateTime<Utc>, Vec<u8>)> {
-    let at = due_at(key)?;
-    let mut record = Vec::with_capacity(key.len() - 12);
-    record.push(RECORD);
-    record.push(key[1]);
-    record.extend_from_slice(&key[14..]);
-    Some((at, record))
-}
-
-/// The instant of a due index key (`None`: not one), without building its record key.
-fn due_at(key: &[u8]) -> Option<DateTime<Utc>> {
-    if key.len() < 14 || key[0] != DUE {
-        return None;
-    }
-    let secs = u64::from_be_bytes(key[2..10].try_into().ok()?);
-    DateTime::from_timestamp(i64::try_from(secs).ok()?, 0)
-}
-
-/// Whether a record key names a platform and a chat id, as [`chat_of`] reads it (without building the chat).
-fn chat_of_key(key: &[u8]) -> Option<(Platform, &str)> {
-    if key.len() < 2 || key[0] != RECORD {
-        return None;
-    }
-    Some((platform_of(key[1])?, std::str::from_utf8(&key[2..]).ok()?))
-}
-
-/// The chat a record key belongs to.
-pub(crate) fn chat_of(key: &[u8], group: bool) -> Option<ChatRef> {
-    let (platform, id) = chat_of_key(key)?;
-    Some(ChatRef::new(
-        platform,
-        id,
-        if group {
-            ChatKind::Group
-        } else {
-            ChatKind::Direct
-        },
-    ))
-}
-
-/// A printable name for a key in errors and logs: platform and chat id (never anything a person wrote).
-pub(crate) fn describe(key: &[u8]) -> String {
-    match key.get(1).copied().and_then(platform_of) {
-        Some(p) => format!(
-            "{:?}:{}",
-            p,
-            String::from_utf8_lossy(key.get(2..).unwrap_or_default())
-        ),
-        None => format!("{key:?}"),
+/// Reads a bucket key.
+fn parse_bucket_key(key: &[u8]) -> Option<(Platform, u16)> {
+    match key {
+        [BUCKET, platform, high, low] => {
+            Some((platform_of(*platform)?, u16::from_be_bytes([*high, *low])))
+        }
+        _ => None,
     }
 }
 
-/// What [`check`] found.
+fn describe_bucket(platform: Platform, bucket: u16) -> String {
+    format!("{platform:?} bucket {bucket}")
+}
+
+/// One chat as it is encoded in a bucket: the zone is a number in the zone table.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct StoredChat {
+    pub id: ChatId,
+    pub group: bool,
+    pub minute: u16,
+    pub zone: u16,
+    pub state: State,
+    pub sent: Option<i32>,
+    pub delivered: Option<i32>,
+    pub retry: Option<(i32, u8)>,
+    pub due: Option<(i64, i32)>,
+}
+
+/// The zones records refer to by number, with how many records use each. A zone's row is written in the
+/// same batch as the first record that uses it and removed with the last, so the table names only zones in
+/// use (a forgotten chat's zone does not stay behind).
+#[derive(Debug, Default)]
+pub(crate) struct Zones {
+    rows: Vec<Option<ZoneRow>>,
+    numbers: HashMap<Tz, u16>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ZoneRow {
+    zone: Tz,
+    users: usize,
+}
+
+fn zone_key(number: u16) -> [u8; 3] {
+    let [high, low] = number.to_be_bytes();
+    [ZONE, high, low]
+}
+
+impl Zones {
+    fn load(tree: &sled::Tree) -> Result<Zones, Error> {
+        let mut zones = Zones::default();
+        for item in tree.scan_prefix([ZONE]) {
+            let (key, value) = item?;
+            let corrupt = |message: String| Error::Corrupt {
+                key: format!("zone table entry {key:?}"),
+                message,
+            };
+            let [ZONE, high, low] = key.as_ref() else {
+                return Err(corrupt("not a zone table key".into()));
+            };
+            let name = std::str::from_utf8(&value).map_err(|e| corrupt(e.to_string()))?;
+            let zone: Tz = name
+                .parse()
+                .map_err(|_| corrupt(format!("unknown time zone {name:?}")))?;
+            zones.add(u16::from_be_bytes([*high, *low]), zone);
+        }
+        Ok(zones)
+    }
+
+    fn add(&mut self, number: u16, zone: Tz) {
+        let at = usize::from(number);
+        if self.rows.len() <= at {
+            self.rows.resize(at + 1, None);
+        }
+        self.rows[at] = Some(ZoneRow { zone, users: 0 });
+        self.numbers.insert(zone, number);
+    }
+
+    fn get(&self, number: u16) -> Option<Tz> {
+        self.rows
+            .get(usize::from(number))
+            .copied()
+            .flatten()
+            .map(|row| row.zone)
+    }
+
+    /// The number a new zone gets: the first free one. There are about 600 zones: the table never comes near
+    /// u16::MAX.
+    fn free_number(&self) -> u16 {
+        let free = self
+            .rows
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or(self.rows.len());
+        u16::try_from(free).expect("fewer than 65,536 zones")
+    }
+
+    fn count(&mut self, zone: Tz, by: isize) {
+        if let Some(row) = self
+            .numbers
+            .get(&zone)
+            .and_then(|n| self.rows[usize::from(*n)].as_mut())
+        {
+            row.users = row.users.saturating_add_signed(by);
+        }
+    }
+
+    /// Removes, in one batch, the rows no record uses (left behind by forgetting a chat whose bucket could not
+    /// be read).
+    fn drop_unused(&mut self, tree: &sled::Tree) -> Result<(), Error> {
+        let unused: Vec<(u16, Tz)> = (0..)
+            .zip(&self.rows)
+            .filter_map(|(n, row)| row.filter(|r| r.users == 0).map(|r| (n, r.zone)))
+            .collect();
+        if unused.is_empty() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for (number, _) in &unused {
+            batch.remove(&zone_key(*number));
+        }
+        tree.apply_batch(batch)?;
+        for (number, zone) in unused {
+            self.rows[usize::from(number)] = None;
+            self.numbers.remove(&zone);
+        }
+        Ok(())
+    }
+
+    fn users(&self, zone: Tz) -> usize {
+        self.numbers
+            .get(&zone)
+            .and_then(|n| self.rows[usize::from(*n)])
+            .map_or(0, |row| row.users)
+    }
+}
+
+/// The chats of one bucket, decoded.
+pub(crate) type Bucket = Vec<(ChatId, Record)>;
+
+fn decode_bucket(
+    bytes: &[u8],
+    zones: &Zones,
+    platform: Platform,
+    bucket: u16,
+) -> Result<Bucket, Error> {
+    let stored: Vec<StoredChat> = postcard::from_bytes(bytes).map_err(|e| Error::Corrupt {
+        key: describe_bucket(platform, bucket),
+        message: e.to_string(),
+    })?;
+    stored
+        .into_iter()
+        .map(|chat| {
+            let corrupt = |message: String| Error::Corrupt {
+                key: format!("{platform:?}:{}", chat.id),
+                message,
+            };
+            let zone = zones.get(chat.zone).ok_or_else(|| {
+                corrupt(format!(
+                    "zone number {} is not in the zone table",
+                    chat.zone
+                ))
+            })?;
+            if chat.minute >= 24 * 60 {
+                return Err(corrupt(format!(
+                    "time of day {} is out of range",
+                    chat.minute
+                )));
+            }
+            if bucket_of_id(&chat.id) != bucket {
+                return Err(corrupt(format!("filed in bucket {bucket}, not its own")));
+            }
+            let record = Record {
+                group: chat.group,
+                minute: chat.minute,
+                zone,
+                state: chat.state,
+                sent: chat.sent,
+                delivered: chat.delivered,
+                retry: chat.retry,
+                due: chat.due,
+            };
+            Ok((chat.id, record))
+        })
+        .collect()
+}
+
+fn encode_bucket(chats: &Bucket, number: impl Fn(Tz) -> u16) -> Vec<u8> {
+    let stored: Vec<StoredChat> = chats
+        .iter()
+        .map(|(id, record)| StoredChat {
+            id: id.clone(),
+            group: record.group,
+            minute: record.minute,
+            zone: number(record.zone),
+            state: record.state,
+            sent: record.sent,
+            delivered: record.delivered,
+            retry: record.retry,
+            due: record.due,
+        })
+        .collect();
+    postcard::to_stdvec(&stored).expect("a bucket always encodes")
+}
+
+/// Reads the bucket of one platform (empty when it has no chats).
+pub(crate) fn read_bucket(
+    tree: &sled::Tree,
+    zones: &Zones,
+    platform: Platform,
+    bucket: u16,
+) -> Result<Bucket, Error> {
+    match tree.get(bucket_key(platform, bucket))? {
+        Some(bytes) => decode_bucket(&bytes, zones, platform, bucket),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Writes a bucket (removes it when empty) in which one record's zone went from `old` to `new` (`None`: the
+/// record is new, or deleted), with the zone table rows this adds or frees, in one atomic batch.
+pub(crate) fn write_bucket(
+    tree: &sled::Tree,
+    zones: &mut Zones,
+    (platform, bucket): (Platform, u16),
+    chats: &Bucket,
+    (old, new): (Option<Tz>, Option<Tz>),
+) -> Result<(), Error> {
+    let mut batch = sled::Batch::default();
+    let added = new
+        .filter(|zone| !zones.numbers.contains_key(zone))
+        .map(|zone| (zones.free_number(), zone));
+    if let Some((number, zone)) = added {
+        batch.insert(&zone_key(number), zone.name());
+    }
+    let freed = old.filter(|zone| Some(*zone) != new && zones.users(*zone) == 1);
+    if let Some(number) = freed.and_then(|zone| zones.numbers.get(&zone)) {
+        batch.remove(&zone_key(*number));
+    }
+    let key = bucket_key(platform, bucket);
+    if chats.is_empty() {
+        batch.remove(&key);
+    } else {
+        let value = encode_bucket(chats, |zone| match (zones.numbers.get(&zone), added) {
+            (Some(number), _) => *number,
+            (None, Some((number, _))) => number,
+            (None, None) => unreachable!("every zone of the bucket is in the table or added"),
+        });
+        batch.insert(&key, value);
+    }
+    tree.apply_batch(batch)?;
+    // Only now that the batch is on the tree does the table in memory change.
+    if let Some((number, zone)) = added {
+        zones.add(number, zone);
+    }
+    if let Some(zone) = new {
+        zones.count(zone, 1);
+    }
+    if let Some(zone) = old {
+        zones.count(zone, -1);
+    }
+    if let Some(zone) = freed {
+        let number = zones.numbers.remove(&zone).expect("in the table");
+        zones.rows[usize::from(number)] = None;
+    }
+    Ok(())
+}
+
+/// What [`forget_unreadable`] removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forgotten {
+    /// The chat's entry, with its due second.
+    Chat { due: Option<i64> },
+    /// The whole bucket: its list of chats could not be read.
+    Bucket,
+}
+
+/// Forgets `key`'s chat in a bucket that does not decode (a record naming a zone not in the table, say): when
+/// the list of chats still reads, only this chat's entry goes, and the others stay as they are; when it does
+/// not, the whole bucket goes, since forgetting must always work. Zone rows left without users go at the next
+/// open.
+pub(crate) fn forget_unreadable(tree: &sled::Tree, key: &ChatKey) -> Result<Forgotten, Error> {
+    let bucket_key = bucket_key(key.platform, key.bucket);
+    let Some(bytes) = tree.get(bucket_key)? else {
+        return Ok(Forgotten::Chat { due: None });
+    };
+    let Ok(mut chats) = postcard::from_bytes::<Vec<StoredChat>>(&bytes) else {
+        tree.remove(bucket_key)?;
+        return Ok(Forgotten::Bucket);
+    };
+    let due = chats
+        .iter()
+        .find(|chat| chat.id == key.id)
+        .and_then(|chat| chat.due.map(|(at, _)| at));
+    chats.retain(|chat| chat.id != key.id);
+    if chats.is_empty() {
+        tree.remove(bucket_key)?;
+    } else {
+        tree.insert(
+            bucket_key,
+            postcard::to_stdvec(&chats).expect("a bucket always encodes"),
+        )?;
+    }
+    Ok(Forgotten::Chat { due })
+}
+
+/// What the store held at open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
     /// Chats with a reminder (any state).
@@ -255,7 +519,7 @@ pub struct StoreStats {
 
 /// Brings the schema to [`SCHEMA_VERSION`]: writes it into a new store, runs the migrations from an older
 /// one, and refuses a store without a version that holds data, or one from a newer build.
-pub(crate) fn upgrade(tree: &sled::Tree, meta: &sled::Tree) -> Result<(), Error> {
+pub(crate) fn upgrade(db: &sled::Db, tree: &sled::Tree, meta: &sled::Tree) -> Result<(), Error> {
     let version = match meta.get(VERSION_KEY)? {
         Some(bytes) => {
             let bytes: [u8; 4] = bytes.as_ref().try_into().map_err(|_| Error::Corrupt {
@@ -264,7 +528,7 @@ pub(crate) fn upgrade(tree: &sled::Tree, meta: &sled::Tree) -> Result<(), Error>
             })?;
             u32::from_be_bytes(bytes)
         }
-        None if tree.first()?.is_none() => {
+        None if tree.first()?.is_none() && !has_data(db, V1_TREE)? => {
             meta.insert(VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())?;
             return Ok(());
         }
@@ -286,219 +550,438 @@ pub(crate) fn upgrade(tree: &sled::Tree, meta: &sled::Tree) -> Result<(), Error>
         let migrate = MIGRATIONS
             .get(from as usize - 1)
             .ok_or(Error::NoMigration { from })?;
-        let batch = migrate(tree)?;
-        tree.apply_batch(batch)?;
+        migrate(db, tree)?;
         meta.insert(VERSION_KEY, &(from + 1).to_be_bytes())?;
+        meta.flush()?;
         tracing::info!(from, to = from + 1, "reminder store migrated");
+    }
+    // The older schemas' data, once migrated (also when a migration stopped just after moving the version).
+    if db.drop_tree(V1_TREE)? {
+        db.flush()?;
+        tracing::info!("schema 1 reminder data dropped");
     }
     Ok(())
 }
 
-/// Reads every record (a corrupt one is an error naming its chat) and counts the due index. When the index
-/// does not match the records (it is derived data), it is rebuilt from them. The records and the due index
-/// are read on two threads at once (they are disjoint key ranges of one tree).
-pub(crate) fn check(tree: &sled::Tree) -> Result<StoreStats, Error> {
-    let (records, due_entries) = std::thread::scope(|scope| {
-        let due = scope.spawn(|| count_due(tree));
-        let records = check_records(tree);
-        let due = due
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (records, due)
-    });
-    let (mut stats, expected_due) = records?;
-    stats.due_entries = due_entries?;
-    if stats.due_entries != expected_due {
-        tracing::warn!(
-            records = expected_due,
-            index = stats.due_entries,
-            "reminder due index does not match the records; rebuilding it"
-        );
-        stats.due_entries = rebuild_due_index(tree)?;
+fn has_data(db: &sled::Db, name: &str) -> Result<bool, Error> {
+    if !db.tree_names().iter().any(|n| n == name.as_bytes()) {
+        return Ok(false);
     }
-    Ok(stats)
+    Ok(db.open_tree(name)?.first()?.is_some())
 }
 
-/// Decodes every record in place; returns the counts and how many due index entries the records expect.
-fn check_records(tree: &sled::Tree) -> Result<(StoreStats, usize), Error> {
+/// Reads the whole store at open: the zone table, then every bucket (a record that does not decode is an
+/// error naming its chat, or its bucket when the bucket itself does not decode; nothing is changed), and
+/// builds the due index from the records.
+pub(crate) fn load(tree: &sled::Tree) -> Result<(Zones, DueIndex, StoreStats), Error> {
+    let mut zones = Zones::load(tree)?;
     let mut stats = StoreStats::default();
-    let mut expected_due = 0;
-    for item in tree.scan_prefix([RECORD]) {
+    let mut due = Vec::new();
+    for item in tree.iter() {
         let (key, value) = item?;
-        let record = RecordView::decode(&value).map_err(|message| Error::Corrupt {
-            key: describe(&key),
-            message,
-        })?;
-        if chat_of_key(&key).is_none() {
-            return Err(Error::Corrupt {
-                key: describe(&key),
-                message: "the key is not a platform and a chat id".into(),
-            });
+        if key.first() == Some(&ZONE) {
+            continue;
         }
-        stats.subscriptions += 1;
-        if record.state == State::Active {
-            stats.active += 1;
-        }
-        if record.due.is_some() {
-            expected_due += 1;
-        }
-    }
-    Ok((stats, expected_due))
-}
-
-/// Counts the due index, checking that every key is one.
-fn count_due(tree: &sled::Tree) -> Result<usize, Error> {
-    let mut count = 0;
-    for item in tree.scan_prefix([DUE]).keys() {
-        let key = item?;
-        if due_at(&key).is_none() {
+        let Some((platform, bucket)) = parse_bucket_key(&key) else {
             return Err(Error::Corrupt {
                 key: format!("{key:?}"),
-                message: "not a due index key".into(),
+                message: "not a key of this schema".into(),
             });
-        }
-        count += 1;
-    }
-    Ok(count)
-}
-
-/// The quick check at open: the first and last records of each platform and the first due entries.
-pub(crate) fn sample(tree: &sled::Tree) -> Result<StoreStats, Error> {
-    const SAMPLE: usize = 64;
-    let mut stats = StoreStats::default();
-    for platform in PLATFORMS {
-        let prefix = [RECORD, platform_byte(platform)];
-        let ends = tree
-            .scan_prefix(prefix)
-            .take(SAMPLE)
-            .chain(tree.scan_prefix(prefix).rev().take(SAMPLE));
-        for item in ends {
-            let (key, value) = item?;
-            let record = Record::decode(&value).map_err(|message| Error::Corrupt {
-                key: describe(&key),
-                message,
-            })?;
+        };
+        for (_, record) in decode_bucket(&value, &zones, platform, bucket)? {
+            zones.count(record.zone, 1);
             stats.subscriptions += 1;
             if record.state == State::Active {
                 stats.active += 1;
             }
-        }
-        for item in tree.scan_prefix(due_prefix(platform)).keys().take(SAMPLE) {
-            let key = item?;
-            if parse_due_key(&key).is_none() {
-                return Err(Error::Corrupt {
-                    key: format!("{key:?}"),
-                    message: "not a due index key".into(),
-                });
+            if let Some((at, _)) = record.due {
+                due.push((platform, at, bucket));
             }
-            stats.due_entries += 1;
         }
     }
-    Ok(stats)
+    zones.drop_unused(tree)?;
+    let index = DueIndex::build(due);
+    stats.due_entries = index.len();
+    Ok((zones, index, stats))
 }
 
-fn rebuild_due_index(tree: &sled::Tree) -> Result<usize, Error> {
-    let mut batch = sled::Batch::default();
-    for key in tree.scan_prefix([DUE]).keys() {
-        batch.remove(key?);
-    }
-    let mut count = 0;
-    for item in tree.scan_prefix([RECORD]) {
-        let (key, value) = item?;
-        let record = Record::decode(&value).map_err(|message| Error::Corrupt {
-            key: describe(&key),
-            message,
-        })?;
-        if let (Some((at, _)), Some(platform)) =
-            (record.due, key.get(1).copied().and_then(platform_of))
-        {
-            batch.insert(due_key(platform, at, &key[2..]), &[]);
-            count += 1;
+/// One entry of the due index: a chat of `bucket` is due at `at` (seconds, UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Due {
+    pub platform: Platform,
+    pub at: i64,
+    pub bucket: u16,
+}
+
+/// A slot of the due index. Within one second, slots are ordered by `shuffle` (a hash of the second and the
+/// bucket), so the order changes every day and, when a rate limit makes a big batch wait, nobody is always
+/// last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Slot {
+    shuffle: u32,
+    bucket: u16,
+}
+
+impl Slot {
+    fn new(at: i64, bucket: u16) -> Slot {
+        let mut bytes = [0; 10];
+        bytes[..8].copy_from_slice(&at.to_le_bytes());
+        bytes[8..].copy_from_slice(&bucket.to_le_bytes());
+        Slot {
+            shuffle: fnv(&bytes),
+            bucket,
         }
     }
-    tree.apply_batch(batch)?;
-    Ok(count)
+}
+
+/// The due index, in memory: per platform, the due seconds in order, each with one slot per chat due then
+/// (a bucket with two chats due in the same second has two equal slots). About 8 bytes a subscription.
+#[derive(Debug, Default)]
+pub(crate) struct DueIndex {
+    platforms: [BTreeMap<i64, Vec<Slot>>; 3],
+    len: usize,
+}
+
+fn lane(platform: Platform) -> usize {
+    match platform {
+        Platform::Terminal => 0,
+        Platform::Telegram => 1,
+        Platform::Discord => 2,
+    }
+}
+
+impl DueIndex {
+    fn build(mut entries: Vec<(Platform, i64, u16)>) -> DueIndex {
+        let mut index = DueIndex {
+            len: entries.len(),
+            ..DueIndex::default()
+        };
+        entries.sort_unstable_by_key(|(platform, at, bucket)| {
+            (lane(*platform), *at, Slot::new(*at, *bucket))
+        });
+        for (platform, at, bucket) in entries {
+            index.platforms[lane(platform)]
+                .entry(at)
+                .or_default()
+                .push(Slot::new(at, bucket));
+        }
+        for slots in index.platforms.iter_mut().flat_map(BTreeMap::values_mut) {
+            slots.shrink_to_fit();
+        }
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn insert(&mut self, platform: Platform, at: i64, bucket: u16) {
+        let slot = Slot::new(at, bucket);
+        let slots = self.platforms[lane(platform)].entry(at).or_default();
+        let position = slots.partition_point(|s| *s < slot);
+        slots.insert(position, slot);
+        self.len += 1;
+    }
+
+    /// Removes one slot of `bucket` at `at`; returns whether there was one.
+    pub fn remove(&mut self, platform: Platform, at: i64, bucket: u16) -> bool {
+        let seconds = &mut self.platforms[lane(platform)];
+        let Some(slots) = seconds.get_mut(&at) else {
+            return false;
+        };
+        let Ok(position) = slots.binary_search(&Slot::new(at, bucket)) else {
+            return false;
+        };
+        slots.remove(position);
+        if slots.is_empty() {
+            seconds.remove(&at);
+        }
+        self.len -= 1;
+        true
+    }
+
+    /// Removes every slot of `bucket` (a bucket that was removed whole).
+    pub fn remove_bucket(&mut self, platform: Platform, bucket: u16) {
+        let seconds = &mut self.platforms[lane(platform)];
+        let mut removed = 0;
+        seconds.retain(|_, slots| {
+            let before = slots.len();
+            slots.retain(|s| s.bucket != bucket);
+            removed += before - slots.len();
+            !slots.is_empty()
+        });
+        self.len -= removed;
+    }
+
+    /// The earliest due second of `platform`.
+    pub fn next(&self, platform: Platform) -> Option<i64> {
+        self.platforms[lane(platform)].keys().next().copied()
+    }
+
+    /// Up to `limit` entries of `platform` due at or before `until`, earliest first.
+    pub fn due(&self, platform: Platform, until: i64, limit: usize) -> Vec<Due> {
+        self.platforms[lane(platform)]
+            .range(..=until)
+            .flat_map(|(at, slots)| {
+                slots.iter().map(|slot| Due {
+                    platform,
+                    at: *at,
+                    bucket: slot.bucket,
+                })
+            })
+            .take(limit)
+            .collect()
+    }
+}
+
+/// Schema 1 to 2: one key per chat becomes buckets in the new tree, the zone names a table, and the stored
+/// due index (derived data) is left behind. Every schema 1 record is read first: one that does not decode
+/// stops the migration with an error naming its chat, with the new tree still empty. The schema 1 tree is
+/// not changed; [`upgrade`] drops it after the version has moved on.
+fn v1_to_v2(db: &sled::Db, tree: &sled::Tree) -> Result<(), Error> {
+    /// A schema 1 record, postcard-encoded under `S` platform id.
+    #[derive(Deserialize)]
+    struct RecordV1 {
+        group: bool,
+        minute: u16,
+        zone: String,
+        state: State,
+        sent: Option<i32>,
+        delivered: Option<i32>,
+        retry: Option<(i32, u8)>,
+        due: Option<(i64, i32)>,
+    }
+    const BUCKETS_PER_BATCH: usize = 1024;
+    let old_tree = db.open_tree(V1_TREE)?;
+    // What an interrupted run wrote is written again.
+    tree.clear()?;
+    let mut buckets: BTreeMap<(u8, u16), Bucket> = BTreeMap::new();
+    for item in old_tree.scan_prefix(b"S") {
+        let (key, value) = item?;
+        let platform = key.get(1).copied().and_then(platform_of);
+        let id = key.get(2..).and_then(|id| std::str::from_utf8(id).ok());
+        let (Some(platform), Some(id)) = (platform, id) else {
+            return Err(Error::Corrupt {
+                key: format!("{key:?}"),
+                message: "the key is not a platform and a chat id".into(),
+            });
+        };
+        let corrupt = |message: String| Error::Corrupt {
+            key: format!("{platform:?}:{id}"),
+            message,
+        };
+        let old: RecordV1 = postcard::from_bytes(&value).map_err(|e| corrupt(e.to_string()))?;
+        let zone: Tz = old
+            .zone
+            .parse()
+            .map_err(|_| corrupt(format!("unknown time zone {:?}", old.zone)))?;
+        if old.minute >= 24 * 60 {
+            return Err(corrupt(format!(
+                "time of day {} is out of range",
+                old.minute
+            )));
+        }
+        let record = Record {
+            group: old.group,
+            minute: old.minute,
+            zone,
+            state: old.state,
+            sent: old.sent,
+            delivered: old.delivered,
+            retry: old.retry,
+            due: old.due,
+        };
+        let chat = ChatKey::of(&ChatRef::new(platform, id, ChatKind::Direct));
+        buckets
+            .entry((platform_byte(platform), chat.bucket))
+            .or_default()
+            .push((chat.id, record));
+    }
+    let mut zones = Zones::default();
+    let buckets: Vec<_> = buckets.into_iter().collect();
+    for chunk in buckets.chunks(BUCKETS_PER_BATCH) {
+        let mut batch = sled::Batch::default();
+        for ((platform, bucket), chats) in chunk {
+            for (_, record) in chats {
+                if !zones.numbers.contains_key(&record.zone) {
+                    let number = zones.free_number();
+                    batch.insert(&zone_key(number), record.zone.name());
+                    zones.add(number, record.zone);
+                }
+            }
+            let platform = platform_of(*platform).expect("read from a key");
+            let value = encode_bucket(chats, |zone| zones.numbers[&zone]);
+            batch.insert(&bucket_key(platform, *bucket), value);
+        }
+        tree.apply_batch(batch)?;
+    }
+    tree.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn keys_round_trip() {
-        let chat = ChatRef::new(Platform::Telegram, "-100123", ChatKind::Group);
-        let key = record_key(&chat);
-        assert_eq!(chat_of(&key, true), Some(chat.clone()));
-        let due = due_key(Platform::Telegram, 1_800_000_000, &key[2..]);
-        let (at, back) = parse_due_key(&due).unwrap();
-        assert_eq!(at.timestamp(), 1_800_000_000);
-        assert_eq!(back, key);
-        // Due keys sort by time within a platform.
-        assert!(due_key(Platform::Telegram, 5, b"z") < due_key(Platform::Telegram, 6, b"a"));
-    }
-
-    #[test]
-    fn records_are_small() {
-        let record = Record {
+    fn record(zone: Tz, due: Option<(i64, i32)>) -> Record {
+        Record {
             group: false,
             minute: 480,
-            zone: "America/New_York".into(),
+            zone,
             state: State::Active,
             sent: Some(739_000),
             delivered: Some(739_000),
             retry: None,
-            due: Some((1_800_000_000, 739_001)),
-        };
-        let bytes = record.encode();
-        assert!(bytes.len() < 40, "{} bytes", bytes.len());
-        assert_eq!(Record::decode(&bytes).unwrap(), record);
-        assert!(Record::decode(&bytes[..5]).is_err());
+            due,
+        }
+    }
+
+    /// Writes one Telegram chat due at 1,800,000,000 into a fresh zone table and its bucket.
+    fn write_one(tree: &sled::Tree, id: &str, zone: Tz) -> (ChatKey, Bucket) {
+        let chat = ChatKey::of(&ChatRef::new(Platform::Telegram, id, ChatKind::Direct));
+        let chats = vec![(
+            chat.id.clone(),
+            record(zone, Some((1_800_000_000, 739_001))),
+        )];
+        let mut zones = Zones::default();
+        let place = (Platform::Telegram, chat.bucket);
+        write_bucket(tree, &mut zones, place, &chats, (None, Some(zone))).unwrap();
+        (chat, chats)
     }
 
     #[test]
-    fn the_check_reads_records_and_index_and_names_what_is_corrupt() {
-        let db = sled::Config::new().temporary(true).open().unwrap();
-        let tree = db.open_tree(TREE).unwrap();
-        let record = Record {
-            group: false,
-            minute: 480,
-            zone: "Europe/London".into(),
-            state: State::Active,
-            sent: None,
-            delivered: None,
-            retry: None,
-            due: Some((1_800_000_000, 739_001)),
-        };
-        tree.insert(b"St1", record.encode()).unwrap();
-        tree.insert(due_key(Platform::Telegram, 1_800_000_000, b"1"), &[])
-            .unwrap();
-        let expected = StoreStats {
-            subscriptions: 1,
-            active: 1,
-            due_entries: 1,
-        };
-        assert_eq!(check(&tree).unwrap(), expected);
+    fn ids_round_trip_and_numbers_are_compact() {
+        for id in [
+            "123",
+            "-100123",
+            "700000000000000000",
+            "007",
+            "+5",
+            "local",
+            "",
+        ] {
+            let chat = ChatRef::new(Platform::Telegram, id, ChatKind::Group);
+            let key = ChatKey::of(&chat);
+            assert_eq!(key.chat(true), chat);
+        }
+        assert_eq!(ChatId::of("-100123"), ChatId::Number(-100_123));
+        assert_eq!(ChatId::of("007"), ChatId::Text("007".into()));
+    }
 
-        let mut bad = record.clone();
-        bad.zone = "Mars/Olympus_Mons".into();
-        tree.insert(b"St2", bad.encode()).unwrap();
-        assert!(Record::decode(&bad.encode()).is_err());
-        match check(&tree) {
-            Err(Error::Corrupt { key, message }) => {
-                assert_eq!(key, "Telegram:2");
-                assert!(message.contains("Mars/Olympus_Mons"), "{message}");
+    #[test]
+    fn buckets_round_trip_and_records_are_small() {
+        let tree = sled::Config::new()
+            .temporary(true)
+            .open()
+            .unwrap()
+            .open_tree(TREE)
+            .unwrap();
+        let (chat, chats) = write_one(&tree, "1000000001", chrono_tz::America::New_York);
+        let stored = tree
+            .get(bucket_key(Platform::Telegram, chat.bucket))
+            .unwrap()
+            .unwrap();
+        assert!(stored.len() < 32, "{} bytes for one chat", stored.len());
+        let zones = Zones::load(&tree).unwrap();
+        assert_eq!(
+            read_bucket(&tree, &zones, Platform::Telegram, chat.bucket).unwrap(),
+            chats
+        );
+        assert!(decode_bucket(&stored[..5], &zones, Platform::Telegram, chat.bucket).is_err());
+        // Filed in the wrong bucket: corrupt.
+        assert!(decode_bucket(&stored, &zones, Platform::Telegram, chat.bucket ^ 1).is_err());
+    }
+
+    #[test]
+    fn the_due_index_keeps_one_slot_per_chat_in_time_order() {
+        let mut index = DueIndex::build(vec![
+            (Platform::Telegram, 20, 7),
+            (Platform::Telegram, 10, 7),
+            (Platform::Telegram, 10, 7),
+            (Platform::Discord, 5, 1),
+        ]);
+        assert_eq!(index.len(), 4);
+        assert_eq!(index.next(Platform::Telegram), Some(10));
+        assert_eq!(index.next(Platform::Terminal), None);
+        let due = index.due(Platform::Telegram, 15, 10);
+        assert_eq!(due.len(), 2, "two chats of bucket 7 due at 10");
+        assert!(index.remove(Platform::Telegram, 10, 7));
+        assert!(index.remove(Platform::Telegram, 10, 7));
+        assert!(!index.remove(Platform::Telegram, 10, 7));
+        assert_eq!(index.next(Platform::Telegram), Some(20));
+        index.insert(Platform::Telegram, 15, 3);
+        index.insert(Platform::Telegram, 15, 9);
+        assert_eq!(index.due(Platform::Telegram, 15, 1).len(), 1, "the limit");
+        index.remove_bucket(Platform::Telegram, 3);
+        assert_eq!(index.len(), 3);
+        let all: Vec<_> = index
+            .due(Platform::Telegram, i64::MAX, 10)
+            .iter()
+            .map(|d| (d.at, d.bucket))
+            .collect();
+        assert_eq!(all, vec![(15, 9), (20, 7)]);
+    }
+
+    #[test]
+    fn within_a_second_the_order_changes_from_day_to_day() {
+        let order = |at: i64| {
+            let mut index = DueIndex::default();
+            for bucket in 0..20 {
+                index.insert(Platform::Telegram, at, bucket);
+            }
+            index
+                .due(Platform::Telegram, at, 20)
+                .iter()
+                .map(|d| d.bucket)
+                .collect::<Vec<_>>()
+        };
+        assert_ne!(order(1_800_000_000), order(1_800_086_400));
+    }
+
+    #[test]
+    fn load_names_what_is_corrupt_and_changes_nothing() {
+        let tree = sled::Config::new()
+            .temporary(true)
+            .open()
+            .unwrap()
+            .open_tree(TREE)
+            .unwrap();
+        write_one(&tree, "1", chrono_tz::Europe::London);
+        let (_, index, stats) = load(&tree).unwrap();
+        assert_eq!(
+            stats,
+            StoreStats {
+                subscriptions: 1,
+                active: 1,
+                due_entries: 1
+            }
+        );
+        assert_eq!(index.next(Platform::Telegram), Some(1_800_000_000));
+
+        // A zone table row that names no zone.
+        tree.insert([ZONE, 0, 9], "Mars/Olympus_Mons").unwrap();
+        match load(&tree) {
+            Err(Error::Corrupt { message, .. }) => {
+                assert!(message.contains("Mars/Olympus_Mons"), "{message}")
             }
             other => panic!("{other:?}"),
         }
-        tree.remove(b"St2").unwrap();
+        tree.remove([ZONE, 0, 9]).unwrap();
 
-        tree.insert(b"Dt-short", &[]).unwrap();
-        match check(&tree) {
-            Err(Error::Corrupt { message, .. }) => assert_eq!(message, "not a due index key"),
+        // A bucket that does not decode is named.
+        let other = bucket_key(Platform::Discord, 42);
+        tree.insert(other, &b"\xff\xff"[..]).unwrap();
+        match load(&tree) {
+            Err(Error::Corrupt { key, .. }) => assert_eq!(key, "Discord bucket 42"),
             other => panic!("{other:?}"),
         }
-        // Nothing was changed by the failed checks.
-        assert_eq!(tree.get(b"St1").unwrap().unwrap().as_ref(), record.encode());
-        assert!(tree.get(b"Dt-short").unwrap().is_some());
+        assert!(tree.get(other).unwrap().is_some(), "left untouched");
+        tree.remove(other).unwrap();
+        // A key of no schema.
+        tree.insert(b"Dt-short", &[]).unwrap();
+        match load(&tree) {
+            Err(Error::Corrupt { message, .. }) => assert_eq!(message, "not a key of this schema"),
+            other => panic!("{other:?}"),
+        }
     }
 }

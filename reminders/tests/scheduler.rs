@@ -5,7 +5,7 @@ mod common;
 use bot_core::{DeliveryError, Platform};
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::{America, Asia, Australia, Europe, Pacific};
-use common::{FakeSender, TestClock, ask, chat, open, run_until, utc};
+use common::{FakeSender, Scheduler, TestClock, ask, chat, open, run_until, utc};
 use reminders::{Clock as _, Limits, Settings, State};
 use std::collections::HashMap;
 
@@ -284,6 +284,30 @@ async fn temporary_failures_retry_with_backoff_within_the_day() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_pause_while_a_retry_waits_does_not_hold_up_the_days_after_the_resume() {
+    let (_dir, _db, reminders) = open(Settings::default());
+    let start = utc("2026-06-01T00:00:00Z");
+    let person = chat(Platform::Telegram, "person");
+    ask(&reminders, &person, "/remind 8am Europe/London", start);
+    let clock = TestClock::starting_at(start);
+    let sender = FakeSender::new(clock.clone());
+    sender.script("person", vec![Err(DeliveryError::Transient("502".into()))]);
+    let scheduler = Scheduler::spawn(&reminders, &sender, &clock, Limits::default());
+    // 08:00 fails; the retry would be at 08:01, but they pause first, and resume in the evening.
+    clock.until(utc("2026-06-01T07:00:30Z")).await;
+    assert_eq!(sender.attempts.lock().unwrap().len(), 1);
+    ask(&reminders, &person, "pause reminders", clock.now());
+    clock.until(utc("2026-06-01T18:00:00Z")).await;
+    ask(&reminders, &person, "resume reminders", clock.now());
+    clock.until(utc("2026-06-04T00:00:00Z")).await;
+    assert_eq!(
+        sender.local_dates("person", Europe::London),
+        vec![d(2026, 6, 2), d(2026, 6, 3)]
+    );
+    scheduler.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_unreachable_chat_pauses_until_the_person_resumes() {
     let (_dir, _db, reminders) = open(Settings::default());
     let start = utc("2026-06-01T00:00:00Z");
@@ -345,16 +369,7 @@ async fn no_delivery_after_stop_is_answered() {
     ask(&reminders, &person, "/remind 8am Europe/London", start);
     let clock = TestClock::starting_at(start);
     let sender = FakeSender::new(clock.clone());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let scheduler = tokio::spawn(reminders::run_with(
-        reminders.clone(),
-        sender.clone(),
-        clock.clone(),
-        Limits::default(),
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+    let scheduler = Scheduler::spawn(&reminders, &sender, &clock, Limits::default());
     // One delivery on 1 June, then "stop" one second before the next is due.
     clock.until(utc("2026-06-02T06:59:59Z")).await;
     assert_eq!(sender.sent_to("person").len(), 1);
@@ -367,8 +382,7 @@ async fn no_delivery_after_stop_is_answered() {
     clock.until(utc("2026-06-10T00:00:00Z")).await;
     assert_eq!(sender.sent_to("person").len(), 1, "nothing after the stop");
     assert!(reminders.subscription(&person).unwrap().is_none());
-    let _ = stop_tx.send(());
-    scheduler.await.unwrap().unwrap();
+    scheduler.stop().await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -493,17 +507,8 @@ async fn the_scheduler_wakes_when_a_reminder_is_added() {
     let start = utc("2026-06-01T00:00:00Z");
     let clock = TestClock::starting_at(start);
     let sender = FakeSender::new(clock.clone());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     // Nothing is due: the scheduler has no timer at all.
-    let scheduler = tokio::spawn(reminders::run_with(
-        reminders.clone(),
-        sender.clone(),
-        clock.clone(),
-        Limits::default(),
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+    let scheduler = Scheduler::spawn(&reminders, &sender, &clock, Limits::default());
     clock.until(utc("2026-06-01T06:58:00Z")).await;
     let person = chat(Platform::Terminal, "local");
     ask(
@@ -521,8 +526,7 @@ async fn the_scheduler_wakes_when_a_reminder_is_added() {
             .collect::<Vec<_>>(),
         vec![utc("2026-06-01T07:00:00Z")]
     );
-    let _ = stop_tx.send(());
-    scheduler.await.unwrap().unwrap();
+    scheduler.stop().await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,12 +1,12 @@
 //! One update in, the core's reply out.
 
-use bot_core::{ChatRef, Message, Responder};
+use bot_core::{ChatKind, ChatRef, Intent, Message, Responder};
 use std::sync::Arc;
 use std::time::Instant;
 use teloxide::payloads::AnswerCallbackQuerySetters as _;
 use teloxide::prelude::Requester as _;
 use teloxide::requests::Request as _;
-use teloxide::types::{CallbackQueryId, ChatId, Update};
+use teloxide::types::{CallbackQueryId, ChatId, Update, UserId};
 
 use crate::buttons::Pressed;
 use crate::incoming::{Identity, Incoming, Placement, translate};
@@ -33,21 +33,28 @@ impl Handler {
         let started = Instant::now();
         let update_id = update.id.0;
         match translate(&update, &self.me) {
-            Incoming::Message { message, placement } => {
-                self.answer(update_id, message, placement, started).await;
+            Incoming::Message {
+                message,
+                placement,
+                sender,
+            } => {
+                self.answer(update_id, message, placement, sender, started)
+                    .await;
             }
             Incoming::Button {
                 query,
                 chat,
                 data,
                 placement,
+                sender,
             } => {
                 let pressed = self.outbox.pressed(&data);
                 self.acknowledge(update_id, query, &pressed).await;
                 match pressed {
                     Pressed::Message(text) => {
                         let message = Message::text(chat, text);
-                        self.answer(update_id, message, placement, started).await;
+                        self.answer(update_id, message, placement, sender, started)
+                            .await;
                     }
                     Pressed::Expired | Pressed::Invalid => {
                         tracing::info!(update_id, chat_id = %chat.id, "button without a known message");
@@ -72,6 +79,18 @@ impl Handler {
         }
     }
 
+    /// Whether `user` is an owner or administrator of group `chat` (getChatMember). When Telegram cannot
+    /// say, no: a group's reminder is changed only by someone known to administer it.
+    async fn is_admin(&self, update_id: u32, chat: ChatId, user: UserId) -> bool {
+        match self.outbox.api().bot().get_chat_member(chat, user).await {
+            Ok(member) => member.is_privileged(),
+            Err(e) => {
+                tracing::warn!(update_id, chat_id = chat.0, error = %describe(&e), "getChatMember failed");
+                false
+            }
+        }
+    }
+
     /// Answers the callback query at once, so the button stops spinning.
     async fn acknowledge(&self, update_id: u32, query: CallbackQueryId, pressed: &Pressed) {
         let bot = self.outbox.api().bot();
@@ -87,13 +106,19 @@ impl Handler {
     async fn answer(
         &self,
         update_id: u32,
-        message: Message,
+        mut message: Message,
         placement: Placement,
+        sender: UserId,
         started: Instant,
     ) {
         let Some(chat) = chat_id(&message.chat) else {
             return;
         };
+        if message.chat.kind == ChatKind::Group
+            && self.responder.classify(&message.text).intent == Intent::Reminder
+        {
+            message.sender_manages_chat = Some(self.is_admin(update_id, chat, sender).await);
+        }
         // They wrote to the bot, so the chat can be written to again.
         self.outbox.mark_reachable(chat);
         let reply = self.responder.respond(&message);

@@ -38,6 +38,8 @@ pub enum Incoming {
     Message {
         message: Message,
         placement: Placement,
+        /// Who wrote it.
+        sender: UserId,
     },
     /// A follow-up button was pressed.
     Button {
@@ -45,6 +47,8 @@ pub enum Incoming {
         chat: ChatRef,
         data: String,
         placement: Placement,
+        /// Who pressed it.
+        sender: UserId,
     },
     /// The bot was blocked, removed, or let back in.
     Membership { chat: ChatRef, reachable: bool },
@@ -79,6 +83,7 @@ pub fn translate(update: &Update, me: &Identity) -> Incoming {
             Incoming::Button {
                 query: query.id.clone(),
                 chat: chat_ref(message.chat()),
+                sender: query.from.id,
                 data,
                 placement: Placement {
                     reply_to: None,
@@ -118,7 +123,10 @@ fn topic(message: &teloxide::types::Message) -> Option<ThreadId> {
 }
 
 fn translate_message(msg: &teloxide::types::Message, me: &Identity) -> Incoming {
-    if msg.from.as_ref().is_none_or(|u| u.is_bot) || msg.via_bot.is_some() {
+    let Some(sender) = msg.from.as_ref().filter(|u| !u.is_bot).map(|u| u.id) else {
+        return Incoming::Skip("message from a bot or without a sender");
+    };
+    if msg.via_bot.is_some() {
         return Incoming::Skip("message from a bot or without a sender");
     }
     let teloxide::types::MessageKind::Common(_) = &msg.kind else {
@@ -180,8 +188,10 @@ fn translate_message(msg: &teloxide::types::Message, me: &Identity) -> Incoming 
             chat,
             text,
             location,
+            sender_manages_chat: None,
         },
         placement,
+        sender,
     }
 }
 
@@ -253,7 +263,9 @@ mod tests {
             "text": "I <3 you @recovery_bot"
         }));
         match translate(&u, &me()) {
-            Incoming::Message { message, placement } => {
+            Incoming::Message {
+                message, placement, ..
+            } => {
                 assert_eq!(message.text, "I <3 you @recovery_bot");
                 assert_eq!(message.chat.kind, ChatKind::Direct);
                 assert_eq!(message.chat.id, "9");
@@ -313,7 +325,9 @@ mod tests {
             "text": "Want the next meetings?"
         });
         match translate(&update(reply), &me()) {
-            Incoming::Message { message, placement } => {
+            Incoming::Message {
+                message, placement, ..
+            } => {
                 assert_eq!(message.text, "yes please");
                 assert_eq!(message.chat.kind, ChatKind::Group);
                 assert_eq!(placement.reply_to, Some(MessageId(5)));

@@ -156,6 +156,50 @@ async fn a_crisis_in_a_group_is_answered_when_addressed_and_unaddressed_talk_is_
 }
 
 #[tokio::test]
+async fn in_a_group_a_reminder_request_says_whether_the_sender_is_an_admin() {
+    let run = start(false).await;
+    let chat = -400;
+    run.fake.make_admin(chat, 1);
+    let command = format!("/remind@{BOT_USERNAME} 8am Europe/London");
+    run.fake.push(group(chat, 20, 1, &command, json!([])));
+    run.fake.push(group(chat, 21, 2, &command, json!([])));
+    // Not a reminder request: Telegram is not asked.
+    run.fake.push(group(
+        chat,
+        22,
+        2,
+        &format!("/help@{BOT_USERNAME}"),
+        json!([]),
+    ));
+    run.fake.push(dm(5, "remind me every day at 8am"));
+    run.fake.wait_for_sends(chat, 3).await;
+    run.fake.wait_for_sends(5, 1).await;
+    // Chats are handled concurrently: compare in the order of the group's messages.
+    let mut seen: Vec<(String, String, Option<bool>)> = run
+        .responder
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| (m.chat.id.clone(), m.text.clone(), m.sender_manages_chat))
+        .collect();
+    seen.sort_by_key(|(chat, _, _)| chat != "-400");
+    let flags: Vec<_> = seen.iter().map(|(_, _, flag)| *flag).collect();
+    assert_eq!(flags, vec![Some(true), Some(false), None, None], "{seen:?}");
+    let asked: Vec<_> = run
+        .fake
+        .calls_of("getchatmember")
+        .iter()
+        .map(|c| (c.body["chat_id"].clone(), c.body["user_id"].clone()))
+        .collect();
+    assert_eq!(
+        asked,
+        vec![(json!(chat), json!(1)), (json!(chat), json!(2))]
+    );
+    run.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn hostile_text_is_escaped() {
     let run = start(false).await;
     let mut reply = run.responder.reply_to("hello");

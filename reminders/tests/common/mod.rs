@@ -241,17 +241,40 @@ pub async fn run_until(
     limits: reminders::Limits,
     until: DateTime<Utc>,
 ) {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(reminders::run_with(
-        reminders.clone(),
-        sender.clone(),
-        clock.clone(),
-        limits,
-        async move {
-            let _ = stopped.await;
-        },
-    ));
+    let scheduler = Scheduler::spawn(reminders, sender, clock, limits);
     clock.until(until).await;
-    let _ = stop.send(());
-    task.await.expect("scheduler task").expect("scheduler");
+    scheduler.stop().await;
+}
+
+/// The scheduler running in a task until [`Scheduler::stop`].
+pub struct Scheduler {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), reminders::Error>>,
+}
+
+impl Scheduler {
+    pub fn spawn(
+        reminders: &Arc<Reminders>,
+        sender: &FakeSender,
+        clock: &TestClock,
+        limits: reminders::Limits,
+    ) -> Scheduler {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(reminders::run_with(
+            reminders.clone(),
+            sender.clone(),
+            clock.clone(),
+            limits,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Scheduler { stop, task }
+    }
+
+    /// Stops it and waits until it has returned (successfully).
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.expect("scheduler task").expect("scheduler");
+    }
 }

@@ -65,6 +65,8 @@ struct Inner {
     calls: Vec<Call>,
     failures: HashMap<i64, VecDeque<Failure>>,
     blocked: HashSet<i64>,
+    /// (chat, user) pairs getChatMember reports as the group's creator; everyone else is a member.
+    admins: HashSet<(i64, i64)>,
     next_message_id: i64,
     delivered: HashMap<u32, Instant>,
     /// Successful sendMessage calls so far, and when the last one arrived.
@@ -147,6 +149,18 @@ async fn api(
                 "can_read_all_group_messages": false, "supports_inline_queries": false,
                 "can_connect_to_business": false, "has_main_web_app": false
             })),
+            "getchatmember" => {
+                let (chat, user) = (
+                    body["chat_id"].as_i64().unwrap_or(0),
+                    body["user_id"].as_i64().unwrap_or(0),
+                );
+                let person = json!({"id": user, "is_bot": false, "first_name": "Person"});
+                if inner.admins.contains(&(chat, user)) {
+                    ok(json!({"status": "creator", "user": person, "is_anonymous": false}))
+                } else {
+                    ok(json!({"status": "member", "user": person}))
+                }
+            }
             "getwebhookinfo" => ok(json!({
                 "url": "", "has_custom_certificate": false, "pending_update_count": 0
             })),
@@ -381,6 +395,11 @@ impl FakeApi {
     }
 
     /// Every sendMessage to `chat` gets 403 "bot was blocked by the user".
+    /// Makes `user` an administrator of group `chat`.
+    pub fn make_admin(&self, chat: i64, user: i64) {
+        self.state.inner.lock().unwrap().admins.insert((chat, user));
+    }
+
     pub fn block(&self, chat: i64) {
         self.state.inner.lock().unwrap().blocked.insert(chat);
     }
