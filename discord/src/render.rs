@@ -33,6 +33,25 @@ const EMBED_COLOUR: u32 = 0x3B_82_F6;
 /// Custom ids of follow-up buttons start with this; the rest is the message to send to the core.
 pub const FOLLOW_UP_PREFIX: &str = "rb:";
 
+/// Fills any of serenity's or poise's message builders with an [`Outgoing`]: they share these methods but no
+/// trait. Mentions are always off.
+macro_rules! fill {
+    ($outgoing:expr, $builder:expr) => {{
+        let outgoing = $outgoing;
+        let mut builder = $builder.allowed_mentions(serenity::CreateAllowedMentions::new());
+        if let Some(content) = &outgoing.content {
+            builder = builder.content(content);
+        }
+        if let Some(embed) = outgoing.embed_builder() {
+            builder = builder.embed(embed);
+        }
+        if !outgoing.buttons.is_empty() {
+            builder = builder.components(outgoing.rows());
+        }
+        builder
+    }};
+}
+
 /// One message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
@@ -359,68 +378,25 @@ impl Outgoing {
 
     /// As a channel message (replies and direct messages).
     pub fn create_message(&self) -> serenity::CreateMessage {
-        let mut builder =
-            serenity::CreateMessage::new().allowed_mentions(serenity::CreateAllowedMentions::new());
-        if let Some(content) = &self.content {
-            builder = builder.content(content);
-        }
-        if let Some(embed) = self.embed_builder() {
-            builder = builder.embed(embed);
-        }
-        if !self.buttons.is_empty() {
-            builder = builder.components(self.rows());
-        }
-        builder
+        fill!(self, serenity::CreateMessage::new())
     }
 
     /// As the first answer to an interaction (a button press).
     pub fn interaction_message(&self) -> serenity::CreateInteractionResponseMessage {
-        let mut builder = serenity::CreateInteractionResponseMessage::new()
-            .allowed_mentions(serenity::CreateAllowedMentions::new());
-        if let Some(content) = &self.content {
-            builder = builder.content(content);
-        }
-        if let Some(embed) = self.embed_builder() {
-            builder = builder.embed(embed);
-        }
-        if !self.buttons.is_empty() {
-            builder = builder.components(self.rows());
-        }
-        builder
+        fill!(self, serenity::CreateInteractionResponseMessage::new())
     }
 
     /// As a later message answering an interaction.
     pub fn followup(&self, ephemeral: bool) -> serenity::CreateInteractionResponseFollowup {
-        let mut builder = serenity::CreateInteractionResponseFollowup::new()
-            .allowed_mentions(serenity::CreateAllowedMentions::new())
-            .ephemeral(ephemeral);
-        if let Some(content) = &self.content {
-            builder = builder.content(content);
-        }
-        if let Some(embed) = self.embed_builder() {
-            builder = builder.embed(embed);
-        }
-        if !self.buttons.is_empty() {
-            builder = builder.components(self.rows());
-        }
-        builder
+        fill!(
+            self,
+            serenity::CreateInteractionResponseFollowup::new().ephemeral(ephemeral)
+        )
     }
 
     /// As a slash command's answer (poise sends the first as the response, later ones as follow-ups).
     pub fn poise_reply(&self, ephemeral: bool) -> poise::CreateReply {
-        let mut builder = poise::CreateReply::default()
-            .allowed_mentions(serenity::CreateAllowedMentions::new())
-            .ephemeral(ephemeral);
-        if let Some(content) = &self.content {
-            builder = builder.content(content);
-        }
-        if let Some(embed) = self.embed_builder() {
-            builder = builder.embed(embed);
-        }
-        if !self.buttons.is_empty() {
-            builder = builder.components(self.rows());
-        }
-        builder
+        fill!(self, poise::CreateReply::default().ephemeral(ephemeral))
     }
 }
 
