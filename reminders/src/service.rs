@@ -154,7 +154,27 @@ impl Reminders {
         entry_id: &str,
         now: DateTime<Utc>,
     ) -> Result<Reply, Error> {
-        let request = self.parser.parse(text, entry_id);
+        self.answer(chat, self.parser.parse(text, entry_id), now)
+    }
+
+    /// [`Reminders::handle`] for someone who may not change `chat`'s reminder (in a group, a member who is
+    /// not an admin): status and help are answered as usual; a change is refused and nothing is written.
+    pub fn handle_read_only(
+        &self,
+        chat: &ChatRef,
+        text: &str,
+        entry_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Reply, Error> {
+        match self.parser.parse(text, entry_id) {
+            request @ (Request::Status | Request::Help) => self.answer(chat, request, now),
+            _ => Ok(self
+                .content
+                .reply("group-admins-only", &Vars::default(), vec![])),
+        }
+    }
+
+    fn answer(&self, chat: &ChatRef, request: Request, now: DateTime<Utc>) -> Result<Reply, Error> {
         tracing::debug!(platform = ?chat.platform, chat = %chat.id, request = request_name(&request), "reminder request");
         let reply = match request {
             Request::Forget => {
@@ -178,23 +198,6 @@ impl Reminders {
             Request::Set { time, zone } => self.set(chat, time, zone, now)?,
         };
         Ok(reply)
-    }
-
-    /// [`Reminders::handle`] for someone who may not change `chat`'s reminder (in a group, a member who is
-    /// not an admin): status and help are answered as usual; a change is refused and nothing is written.
-    pub fn handle_read_only(
-        &self,
-        chat: &ChatRef,
-        text: &str,
-        entry_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Reply, Error> {
-        match self.parser.parse(text, entry_id) {
-            Request::Status | Request::Help => self.handle(chat, text, entry_id, now),
-            _ => Ok(self
-                .content
-                .reply("group-admins-only", &Vars::default(), vec![])),
-        }
     }
 
     /// Deletes everything kept about `chat` (its reminder, its delivery dates, its index entry) and flushes.

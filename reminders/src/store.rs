@@ -651,19 +651,18 @@ fn lane(platform: Platform) -> usize {
 }
 
 impl DueIndex {
-    fn build(mut entries: Vec<(Platform, i64, u16)>) -> DueIndex {
+    fn build(entries: Vec<(Platform, i64, u16)>) -> DueIndex {
         let mut index = DueIndex {
             len: entries.len(),
             ..DueIndex::default()
         };
-        entries.sort_unstable_by_key(|(platform, at, bucket)| {
-            (lane(*platform), *at, Slot::new(*at, *bucket))
-        });
-        for (platform, at, bucket) in entries {
-            index.platforms[lane(platform)]
-                .entry(at)
-                .or_default()
-                .push(Slot::new(at, bucket));
+        let mut slots: Vec<(usize, i64, Slot)> = entries
+            .into_iter()
+            .map(|(platform, at, bucket)| (lane(platform), at, Slot::new(at, bucket)))
+            .collect();
+        slots.sort_unstable();
+        for (lane, at, slot) in slots {
+            index.platforms[lane].entry(at).or_default().push(slot);
         }
         for slots in index.platforms.iter_mut().flat_map(BTreeMap::values_mut) {
             slots.shrink_to_fit();
