@@ -2,6 +2,7 @@
 //! uses: keep their output stable.
 
 use anyhow::{Context as _, Result};
+use bot_core::corpus::Corpus;
 use bot_core::{Bot, Context, Platform, Reply};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -43,6 +44,102 @@ pub enum Command {
     /// Meeting feeds.
     #[command(subcommand)]
     Meetings(MeetingsCommand),
+    /// Train the model from the corpus and write its weights (deterministic: same corpus, same bytes).
+    Train(TrainArgs),
+    /// Measure rules, model and both on a labelled split (default: the frozen test part).
+    Evaluate(EvaluateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The training part of the corpus.
+    #[arg(long, default_value = "corpus/train", value_name = "DIR")]
+    pub corpus: PathBuf,
+    /// Where to write the weights.
+    #[arg(long, default_value = "intents/model.bin", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Cross-validate only: print the figures, write nothing (for trying settings).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Passes over the corpus.
+    #[arg(long, default_value_t = bot_core::train::Options::default().epochs)]
+    pub epochs: u32,
+    /// AdaGrad's step size.
+    #[arg(long, default_value_t = bot_core::train::Options::default().learning_rate)]
+    pub learning_rate: f32,
+    /// L2 decay.
+    #[arg(long, default_value_t = bot_core::train::Options::default().l2)]
+    pub l2: f32,
+    /// The feature table has 2^N rows.
+    #[arg(long, default_value_t = bot_core::train::Options::default().bucket_bits)]
+    pub bucket_bits: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A labelled split that the model was not trained on.
+    #[arg(long, default_value = "corpus/test", value_name = "DIR")]
+    pub corpus: PathBuf,
+    /// Also list every crisis or overdose-now row the bot got wrong, with its text.
+    #[arg(long)]
+    pub misses: bool,
+}
+
+/// `recovery-bot train`: cross-validates the thresholds, trains on the whole part and writes the weights.
+pub fn train(bot: &Bot, args: &TrainArgs) -> Result<()> {
+    let corpus = Corpus::load(&args.corpus).context("reading the corpus")?;
+    let options = bot_core::train::Options {
+        epochs: args.epochs,
+        learning_rate: args.learning_rate,
+        l2: args.l2,
+        bucket_bits: args.bucket_bits,
+        ..bot_core::train::Options::default()
+    };
+    let trained = bot_core::train::train(
+        bot,
+        &corpus,
+        &options,
+        &format!(
+            "recovery-bot train --corpus {} ({} rows, {} folds, 2^{} buckets, {} epochs)",
+            args.corpus.display(),
+            corpus.rows.len(),
+            options.folds,
+            options.bucket_bits,
+            options.epochs
+        ),
+    );
+    if args.dry_run {
+        print!("{}", trained.cross_validation.table());
+        return Ok(());
+    }
+    std::fs::write(&args.out, trained.model.to_bytes())
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    println!(
+        "{} rows, corpus {}; cross-validation on the training part:\n{}wrote {}",
+        corpus.rows.len(),
+        corpus.fingerprint(),
+        trained.cross_validation.table(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// `recovery-bot evaluate`: the figures of rules alone, model alone and both, by language.
+pub fn evaluate(bot: &Bot, args: &EvaluateArgs) -> Result<()> {
+    let corpus = Corpus::load(&args.corpus).context("reading the corpus")?;
+    let figures = bot_core::train::Figures::evaluate(bot, &corpus);
+    print!(
+        "{} rows of {}\n{}",
+        corpus.rows.len(),
+        args.corpus.display(),
+        figures.table()
+    );
+    if args.misses {
+        for miss in &figures.misses {
+            println!("{miss}");
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args, Default)]
@@ -162,6 +259,9 @@ struct AskOutput<'a> {
     meetings: Option<&'a [meetings::HitSummary]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     explanation: Option<&'a bot_core::Explanation>,
+    /// With `--explain`: the model's probabilities and the features that weighed most.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<bot_core::ModelView>,
 }
 
 pub fn ask(bot: &Bot, args: &AskArgs) -> Result<()> {
@@ -191,6 +291,7 @@ pub fn ask(bot: &Bot, args: &AskArgs) -> Result<()> {
             follow_ups: &reply.follow_ups,
             meetings: (!args.meetings.is_empty()).then_some(reply.meetings.as_slice()),
             explanation: args.explain.then_some(&reply.explanation),
+            model: args.explain.then(|| bot.explain_model(&text)),
         };
         serde_json::to_writer(&mut out, &output)?;
         writeln!(out)?;
@@ -198,6 +299,7 @@ pub fn ask(bot: &Bot, args: &AskArgs) -> Result<()> {
         writeln!(out, "{}", render_terminal(&reply))?;
         if args.explain {
             writeln!(out, "\n{}", render_explanation(&reply))?;
+            writeln!(out, "{}", render_model_view(&bot.explain_model(&text)))?;
         }
     }
     Ok(())
@@ -230,6 +332,22 @@ pub fn render_explanation(reply: &Reply) -> String {
             "\n  {} - {} ({})",
             source.id, source.title, source.file
         ));
+    }
+    text
+}
+
+/// The model's probabilities and the features that weighed most, for `ask --explain`.
+pub fn render_model_view(view: &bot_core::ModelView) -> String {
+    let mut text = String::from("model:");
+    for (label, p) in &view.probabilities {
+        text.push_str(&format!(" {label} {p:.2}"));
+    }
+    text.push_str(&format!(
+        "\n  thresholds: crisis {:.2}, overdose-now {:.2}\n  weighing most for {}:",
+        view.thresholds.crisis, view.thresholds.overdose_now, view.leading
+    ));
+    for (feature, weight) in &view.top_features {
+        text.push_str(&format!("\n    {feature} {weight:+.3}"));
     }
     text
 }

@@ -39,6 +39,8 @@ fn main() -> Result<()> {
         Command::Chat => chat_in_terminal(bot, &config, cli.content.as_deref()),
         Command::Ask(args) => cli::ask(&bot, &args),
         Command::Classify => cli::classify(&bot),
+        Command::Train(args) => cli::train(&bot, &args),
+        Command::Evaluate(args) => cli::evaluate(&bot, &args),
         Command::Meetings(cli::MeetingsCommand::Check { feeds, files }) => {
             feeds::check(&files, feeds.defaults()?, &mut std::io::stdout().lock())
         }

@@ -143,10 +143,27 @@ impl Classifier {
     /// default entry, which is enough to know the intent.
     pub fn classify(&self, content: &Content, text: &str, precision: Precision) -> Matched {
         let matches = self.rules.matches(text.as_bytes());
-        let mut decision = None;
+        let mut decision: Option<Decision> = None;
         let mut overdose_now = None;
         for index in matches.iter() {
             let (intent, rule) = self.rule_of[index];
+            if let Some(current) = decision {
+                // Within the deciding file, a rule whose entry the file prefers ("someone-else" over the
+                // general crisis answer) takes over.
+                let file = content.intent(intent);
+                if intent == current.intent && !file.prefer_entries.is_empty() {
+                    if let Some(entry) = self.answer(file, rule, text, precision)
+                        && file.preference(entry) < file.preference(current.entry)
+                    {
+                        decision = Some(Decision {
+                            intent,
+                            rule,
+                            entry,
+                        });
+                    }
+                    continue;
+                }
+            }
             if decision.is_some() && intent != Intent::Overdose {
                 continue;
             }
@@ -210,9 +227,22 @@ impl Classifier {
 
     /// The entry whose topic matches the longest stretch of text; ties go to the earlier entry.
     pub fn best_topic(&self, intent: Intent, text: &str) -> Option<usize> {
+        self.best_topic_where(intent, text, |_| true)
+    }
+
+    /// [`Classifier::best_topic`] among the entries that `keep` accepts.
+    pub fn best_topic_where(
+        &self,
+        intent: Intent,
+        text: &str,
+        keep: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
         let topics = &self.topics[intent.rank()];
         let mut best: Option<(usize, usize)> = None; // (length, entry)
         for index in topics.set.matches(text.as_bytes()).iter() {
+            if !keep(topics.entry_of[index]) {
+                continue;
+            }
             let length = topics.regexes[index]
                 .find_iter(text.as_bytes())
                 .map(|m| m.len())

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::intent::Intent;
+use crate::language::{Language, LanguageDetector};
 use crate::markup;
+use crate::model::{Model, ModelError};
 use crate::reply::{Block, FollowUp};
 
 /// The content files, in the order they are loaded.
@@ -32,6 +34,12 @@ const EMBEDDED: [&str; 8] = [
     include_str!("../../intents/other.toml"),
 ];
 
+/// The weights of the learned scorer, beside the TOML files.
+pub const MODEL_FILE: &str = "model.bin";
+
+/// The weights compiled into the binary.
+const EMBEDDED_MODEL: &[u8] = include_bytes!("../../intents/model.bin");
+
 /// Why content could not be loaded. Every variant names the file, and the entry or rule when there is one.
 #[derive(Debug, thiserror::Error)]
 pub enum ContentError {
@@ -54,6 +62,8 @@ pub enum ContentError {
         rule: String,
         message: String,
     },
+    #[error("{MODEL_FILE}: {0}")]
+    Model(#[from] ModelError),
 }
 
 /// A command a person can send (`/meeting tonight`), registered with the platforms that have them.
@@ -108,9 +118,19 @@ pub struct Entry {
     pub meetings: bool,
     pub blocks: Vec<Block>,
     pub follow_ups: Vec<FollowUp>,
+    /// The same answer in other languages: indexes of entries of the same file.
+    pub translations: Vec<(Language, usize)>,
 }
 
 impl Entry {
+    /// The entry that answers in `language`: its translation, or itself.
+    pub fn in_language(&self, own: usize, language: Language) -> usize {
+        self.translations
+            .iter()
+            .find(|(l, _)| *l == language)
+            .map_or(own, |(_, index)| *index)
+    }
+
     /// The entry's title as a heading block, when it has one.
     pub fn heading(&self) -> Option<Block> {
         self.title.as_ref().map(|title| Block {
@@ -134,11 +154,27 @@ pub struct IntentContent {
     pub empty_entry: Option<usize>,
     /// `other.toml` only: the answer to small talk right after a crisis reply.
     pub after_crisis_entry: Option<usize>,
+    /// `other.toml` only: said first when a message is in a language its answer is not written in.
+    pub language_notice_entry: Option<usize>,
+    /// `crisis.toml` only: the answer when the person at risk is someone else.
+    pub someone_else_entry: Option<usize>,
+    /// `overdose.toml` only: the answer to an overdose happening now that no rule named.
+    pub now_entry: Option<usize>,
+    /// When several rules of this file match, the entry that comes first here answers.
+    pub prefer_entries: Vec<usize>,
     pub rules: Vec<Rule>,
     pub entries: Vec<Entry>,
 }
 
 impl IntentContent {
+    /// How strongly the file prefers an entry when several rules match: lower is stronger.
+    pub fn preference(&self, entry: usize) -> usize {
+        self.prefer_entries
+            .iter()
+            .position(|e| *e == entry)
+            .unwrap_or(usize::MAX)
+    }
+
     /// Finds an entry by id.
     pub fn entry_index(&self, id: &str) -> Option<usize> {
         self.entries.iter().position(|e| e.id == id)
@@ -160,6 +196,8 @@ pub struct NormalizeData {
     pub emoji: BTreeMap<String, String>,
     pub words: Vec<String>,
     pub idioms: Vec<String>,
+    /// Words that mark each language, by code.
+    pub language: BTreeMap<String, Vec<String>>,
 }
 
 /// All content, validated.
@@ -169,12 +207,19 @@ pub struct Content {
     pub normalize: NormalizeData,
     /// One per intent, indexed by [`Intent::rank`].
     pub intents: Vec<IntentContent>,
+    /// The learned scorer.
+    pub model: Model,
+    /// Reads the language of normalised text.
+    pub language: LanguageDetector,
 }
 
 impl Content {
     /// The content compiled into the binary.
     pub fn embedded() -> Result<Content, ContentError> {
-        Content::from_texts(FILES.iter().copied().zip(EMBEDDED.iter().copied()))
+        Content::from_texts(
+            FILES.iter().copied().zip(EMBEDDED.iter().copied()),
+            EMBEDDED_MODEL,
+        )
     }
 
     /// Loads every file of [`FILES`] from a folder (an operator's localised copy of `intents/`).
@@ -186,7 +231,9 @@ impl Content {
                 .map_err(|source| ContentError::Read { path, source })?;
             texts.push((name, text));
         }
-        Content::from_texts(texts.iter().map(|(n, t)| (*n, t.as_str())))
+        let path = dir.join(MODEL_FILE);
+        let model = std::fs::read(&path).map_err(|source| ContentError::Read { path, source })?;
+        Content::from_texts(texts.iter().map(|(n, t)| (*n, t.as_str())), &model)
     }
 
     /// Every command, in priority order of their intents.
@@ -201,6 +248,7 @@ impl Content {
 
     fn from_texts<'a>(
         texts: impl IntoIterator<Item = (&'a str, &'a str)>,
+        model: &[u8],
     ) -> Result<Content, ContentError> {
         let texts: HashMap<&str, &str> = texts.into_iter().collect();
         let text_of = |name: &str| texts.get(name).copied().unwrap_or_default();
@@ -233,14 +281,31 @@ impl Content {
             }
         }
         let other = &intents[Intent::Other.rank()];
-        for (field, value) in [
-            ("empty_entry", other.empty_entry),
-            ("after_crisis_entry", other.after_crisis_entry),
+        for (file, field, value) in [
+            ("other.toml", "empty_entry", other.empty_entry),
+            ("other.toml", "after_crisis_entry", other.after_crisis_entry),
+            (
+                "other.toml",
+                "language_notice_entry",
+                other.language_notice_entry,
+            ),
+            (
+                "crisis.toml",
+                "someone_else_entry",
+                intents[Intent::Crisis.rank()].someone_else_entry,
+            ),
+            (
+                "overdose.toml",
+                "now_entry",
+                intents[Intent::Overdose.rank()].now_entry,
+            ),
         ] {
             if value.is_none() {
-                return Err(file_error("other.toml", format!("`{field}` is required")));
+                return Err(file_error(file, format!("`{field}` is required")));
             }
         }
+        let language = LanguageDetector::new(&normalize.language)
+            .map_err(|m| file_error("normalize.toml", m))?;
         Ok(Content {
             sources: sources.source,
             normalize: NormalizeData {
@@ -248,8 +313,11 @@ impl Content {
                 emoji: normalize.emoji,
                 words: normalize.words,
                 idioms: normalize.idioms,
+                language: normalize.language,
             },
             intents,
+            model: Model::from_bytes(model)?,
+            language,
         })
     }
 }
@@ -284,6 +352,7 @@ fn build_intent(
     };
     let mut ids = HashSet::new();
     let mut entries = Vec::with_capacity(raw.entry.len());
+    let mut translations = Vec::with_capacity(raw.entry.len());
     for e in raw.entry {
         if !ids.insert(e.id.clone()) {
             return Err(entry_err(&e.id, "the id is used twice".into()));
@@ -327,7 +396,26 @@ fn build_intent(
             meetings: e.meetings,
             blocks,
             follow_ups: e.follow_ups,
+            translations: Vec::new(),
         });
+        translations.push(e.translations);
+    }
+    for (index, wanted) in translations.into_iter().enumerate() {
+        for (code, id) in wanted {
+            let language = Language::from_code(&code).ok_or_else(|| {
+                entry_err(
+                    &entries[index].id,
+                    format!("translation {code:?} is not a language the bot knows"),
+                )
+            })?;
+            let target = entries.iter().position(|e| e.id == id).ok_or_else(|| {
+                entry_err(
+                    &entries[index].id,
+                    format!("translation {id:?} is not an entry of this file"),
+                )
+            })?;
+            entries[index].translations.push((language, target));
+        }
     }
     let groups: HashSet<&str> = entries.iter().filter_map(|e| e.group.as_deref()).collect();
     for e in &entries {
@@ -369,11 +457,17 @@ fn build_intent(
         .as_deref()
         .map(|id| find(id, "empty_entry"))
         .transpose()?;
-    let after_crisis_entry = raw
-        .after_crisis_entry
-        .as_deref()
-        .map(|id| find(id, "after_crisis_entry"))
-        .transpose()?;
+    let optional =
+        |id: &Option<String>, what: &str| id.as_deref().map(|id| find(id, what)).transpose();
+    let after_crisis_entry = optional(&raw.after_crisis_entry, "after_crisis_entry")?;
+    let language_notice_entry = optional(&raw.language_notice_entry, "language_notice_entry")?;
+    let someone_else_entry = optional(&raw.someone_else_entry, "someone_else_entry")?;
+    let now_entry = optional(&raw.now_entry, "now_entry")?;
+    let prefer_entries = raw
+        .prefer_entries
+        .iter()
+        .map(|id| find(id, "prefer_entries"))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let mut rule_ids = HashSet::new();
     let mut rules = Vec::with_capacity(raw.rule.len());
@@ -441,6 +535,10 @@ fn build_intent(
         default_entry,
         empty_entry,
         after_crisis_entry,
+        language_notice_entry,
+        someone_else_entry,
+        now_entry,
+        prefer_entries,
         rules,
         entries,
     })
@@ -463,6 +561,8 @@ struct NormalizeFile {
     words: Vec<String>,
     #[serde(default)]
     idioms: Vec<String>,
+    #[serde(default)]
+    language: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -474,6 +574,14 @@ struct IntentFile {
     empty_entry: Option<String>,
     #[serde(default)]
     after_crisis_entry: Option<String>,
+    #[serde(default)]
+    language_notice_entry: Option<String>,
+    #[serde(default)]
+    someone_else_entry: Option<String>,
+    #[serde(default)]
+    now_entry: Option<String>,
+    #[serde(default)]
+    prefer_entries: Vec<String>,
     #[serde(default)]
     command: Vec<RawCommand>,
     #[serde(default)]
@@ -530,4 +638,7 @@ struct RawEntry {
     text: String,
     #[serde(default)]
     follow_ups: Vec<FollowUp>,
+    /// Language code -> id of the entry that says this in that language.
+    #[serde(default)]
+    translations: BTreeMap<String, String>,
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use crate::classify::{Classifier, Decision, Matched, Precision, lexicon};
 use crate::content::{Command, Content, ContentError, Entry};
 use crate::intent::Intent;
+use crate::language::Language;
 use crate::meeting_answer;
+use crate::model::{Label, Scores};
 use crate::normalize::Normalizer;
 use crate::reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef};
 use crate::service::Menu;
@@ -101,11 +103,71 @@ pub struct Classification {
     pub overdose_now: bool,
 }
 
+impl Classification {
+    /// Someone is at risk: the crisis reply.
+    pub fn crisis() -> Self {
+        Classification {
+            intent: Intent::Crisis,
+            urgent: true,
+            overdose_now: false,
+        }
+    }
+
+    /// An overdose or poisoning happening now.
+    pub fn overdose_now() -> Self {
+        Classification {
+            intent: Intent::Overdose,
+            urgent: true,
+            overdose_now: true,
+        }
+    }
+
+    fn other() -> Self {
+        Classification {
+            intent: Intent::Other,
+            urgent: false,
+            overdose_now: false,
+        }
+    }
+}
+
+/// The model's probabilities at which it raises a message to an urgent reply.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// Someone at risk (the writer or another person).
+    pub crisis: f32,
+    /// An overdose or poisoning happening now.
+    pub overdose_now: f32,
+}
+
+/// What the learned scorer said of one message, for `--explain`. Holds pieces of the message: show it to the
+/// person who asked, never log it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelView {
+    /// Each label's probability, in [`Label::ALL`] order.
+    pub probabilities: Vec<(Label, f32)>,
+    pub thresholds: Thresholds,
+    /// The features that weighed most for the model's leading label, with their weight.
+    pub top_features: Vec<(String, f32)>,
+    /// The label those features were weighed for.
+    pub leading: Label,
+}
+
 /// The bot's core: compiled rules over validated content.
 pub struct Bot {
     content: Content,
     normalizer: Normalizer,
+    /// The normaliser without the English shorthand table, for reading the language (`ya` stays `ya`).
+    plain: Normalizer,
     classifier: Classifier,
+}
+
+/// A message as the rules and the model read it.
+struct Reading {
+    matched: Matched,
+    scores: Scores,
+    /// The normalised text without idioms (with `Precision::Entry` only).
+    text: String,
 }
 
 /// Why a message got the answer it got, before the answer is built.
@@ -121,11 +183,14 @@ impl Bot {
     /// Compiles `content` into a bot.
     pub fn new(content: Content) -> Result<Bot, ContentError> {
         let classifier = Classifier::new(&content)?;
-        let normalizer = Normalizer::new(content.normalize.shorthand.clone(), lexicon(&content))
+        let words = lexicon(&content);
+        let plain = Normalizer::new(std::iter::empty(), words.iter().cloned());
+        let normalizer = Normalizer::new(content.normalize.shorthand.clone(), words)
             .with_emoji(content.normalize.emoji.clone());
         Ok(Bot {
             content,
             normalizer,
+            plain,
             classifier,
         })
     }
@@ -171,40 +236,119 @@ impl Bot {
         Some((command, words))
     }
 
-    /// Normalises `text`, blanks its idioms and matches the rules; `None` when no word is left.
-    fn matched(&self, text: &str, precision: Precision) -> Option<Matched> {
+    /// Normalises `text`, blanks its idioms, matches the rules and scores it with the model; `None` when no
+    /// word is left. The model is skipped when the rules already found a crisis and `all_scores` is false.
+    fn read(&self, text: &str, precision: Precision, all_scores: bool) -> Option<Reading> {
         let normalized = self.normalizer.normalize(text);
         if normalized.is_empty() {
             return None;
         }
         let stripped = self.classifier.strip_idioms(&normalized);
-        Some(
-            self.classifier
-                .classify(&self.content, &stripped, precision),
-        )
+        let matched = self
+            .classifier
+            .classify(&self.content, &stripped, precision);
+        let crisis = matched.decision.is_some_and(|d| d.intent == Intent::Crisis);
+        let scores = if crisis && !all_scores {
+            Scores::certain(Label::Crisis)
+        } else {
+            self.content.model.score(&stripped)
+        };
+        let text = match precision {
+            Precision::Entry => stripped.into_owned(),
+            Precision::Intent => String::new(),
+        };
+        Some(Reading {
+            matched,
+            scores,
+            text,
+        })
     }
 
-    /// The intent of a message and whether it is urgent.
-    pub fn classify(&self, text: &str) -> Classification {
-        if let Some((command, words)) = self.command(text) {
-            let route = self.route_command(command, words);
-            let urgent_entry = |(intent, entry): &(Intent, usize)| {
-                self.content.intent(*intent).entries[*entry].urgent
-            };
-            return Classification {
-                intent: route.intent,
-                urgent: route.entries.iter().any(urgent_entry),
-                overdose_now: route
-                    .entries
-                    .iter()
-                    .any(|e| e.0 == Intent::Overdose && urgent_entry(e)),
-            };
+    /// The text the model reads: normalised, idioms blanked out.
+    pub fn model_input(&self, text: &str) -> String {
+        let normalized = self.normalizer.normalize(text);
+        self.classifier.strip_idioms(&normalized).into_owned()
+    }
+
+    /// The model's probabilities for a message.
+    pub fn scores(&self, text: &str) -> Option<Scores> {
+        Some(self.content.model.score(&self.model_input(text)))
+    }
+
+    /// The thresholds the model raises urgency at.
+    pub fn thresholds(&self) -> Option<Thresholds> {
+        let header = self.content.model.header();
+        Some(Thresholds {
+            crisis: header.crisis_threshold,
+            overdose_now: header.overdose_now_threshold,
+        })
+    }
+
+    fn model_thresholds(&self) -> Thresholds {
+        self.thresholds().expect("a model is loaded")
+    }
+
+    /// The language of a message.
+    pub fn language(&self, text: &str) -> Language {
+        self.content.language.detect(&self.plain.normalize(text))
+    }
+
+    /// The model's view of a message, for `--explain`.
+    pub fn explain_model(&self, text: &str) -> ModelView {
+        let input = self.model_input(text);
+        let scores = self.content.model.score(&input);
+        let leading = scores.best();
+        ModelView {
+            probabilities: Label::ALL.iter().map(|l| (*l, scores.of(*l))).collect(),
+            thresholds: self.model_thresholds(),
+            top_features: self.content.model.top_features(&input, leading, 6),
+            leading,
         }
-        match self.matched(text, Precision::Intent) {
-            Some(Matched {
+    }
+
+    /// Rules and model together, safety first: the model may raise a message to a crisis or an overdose
+    /// happening now, never lower what the rules found, and leaves the rules' other intents alone.
+    ///
+    /// - crisis if the rules say crisis, or the model's probability of someone at risk reaches its threshold
+    ///   and the rules did not say overdose;
+    /// - overdose now if the rules say so, or the model's probability of it reaches its threshold and is
+    ///   above its probability of a crisis.
+    pub fn combine(
+        rules: Classification,
+        scores: Option<&Scores>,
+        t: Thresholds,
+    ) -> Classification {
+        let Some(scores) = scores else { return rules };
+        if rules.intent == Intent::Crisis || rules.overdose_now {
+            return rules;
+        }
+        let overdose_now = scores.of(Label::OverdoseNow);
+        if overdose_now >= t.overdose_now && overdose_now >= scores.crisis() {
+            return Classification::overdose_now();
+        }
+        if scores.crisis() >= t.crisis && rules.intent != Intent::Overdose {
+            return Classification::crisis();
+        }
+        rules
+    }
+
+    /// The intent of a message by the rules alone (for measuring them).
+    pub fn classify_by_rules(&self, text: &str) -> Classification {
+        if let Some((command, words)) = self.command(text) {
+            return self.command_classification(command, words);
+        }
+        match self.read(text, Precision::Intent, false) {
+            Some(reading) => self.rules_classification(reading.matched),
+            None => Classification::other(),
+        }
+    }
+
+    fn rules_classification(&self, matched: Matched) -> Classification {
+        match matched {
+            Matched {
                 decision: Some(d),
                 overdose_now,
-            }) => {
+            } => {
                 let urgent = self.content.intent(d.intent).entries[d.entry].urgent;
                 Classification {
                     intent: d.intent,
@@ -213,11 +357,36 @@ impl Bot {
                         || (d.intent == Intent::Overdose && urgent),
                 }
             }
-            _ => Classification {
-                intent: Intent::Other,
-                urgent: false,
-                overdose_now: false,
-            },
+            _ => Classification::other(),
+        }
+    }
+
+    /// The intent of a message and whether it is urgent: rules and model together.
+    pub fn classify(&self, text: &str) -> Classification {
+        if let Some((command, words)) = self.command(text) {
+            return self.command_classification(command, words);
+        }
+        match self.read(text, Precision::Intent, false) {
+            Some(reading) => Bot::combine(
+                self.rules_classification(reading.matched),
+                Some(&reading.scores),
+                self.model_thresholds(),
+            ),
+            None => Classification::other(),
+        }
+    }
+
+    fn command_classification(&self, command: &Command, words: &str) -> Classification {
+        let route = self.route_command(command, words);
+        let urgent_entry =
+            |(intent, entry): &(Intent, usize)| self.content.intent(*intent).entries[*entry].urgent;
+        Classification {
+            intent: route.intent,
+            urgent: route.entries.iter().any(urgent_entry),
+            overdose_now: route
+                .entries
+                .iter()
+                .any(|e| e.0 == Intent::Overdose && urgent_entry(e)),
         }
     }
 
@@ -228,25 +397,107 @@ impl Bot {
     }
 
     fn route<'t>(&self, text: &'t str, context: &Context) -> Route<'t> {
-        if let Some((command, words)) = self.command(text) {
-            return self.route_command(command, words);
-        }
-        let other = self.content.intent(Intent::Other);
-        let mut route = match self.matched(text, Precision::Entry) {
-            None => Route {
-                intent: Intent::Other,
-                rule: "other:empty-input".into(),
-                entries: vec![(Intent::Other, other.empty_entry.expect("validated at load"))],
-                query: text,
-            },
-            Some(matched) => self.route_matched(matched, text),
+        let mut route = match self.command(text) {
+            Some((command, words)) => self.route_command(command, words),
+            None => {
+                let other = self.content.intent(Intent::Other);
+                let mut route = match self.read(text, Precision::Entry, true) {
+                    None => Route {
+                        intent: Intent::Other,
+                        rule: "other:empty-input".into(),
+                        entries: vec![(
+                            Intent::Other,
+                            other.empty_entry.expect("validated at load"),
+                        )],
+                        query: text,
+                    },
+                    Some(reading) => self.route_reading(reading, text),
+                };
+                // Right after a crisis reply, anything that is not about something else keeps the lines in
+                // view.
+                if route.intent == Intent::Other && context.after_crisis {
+                    route.entries = vec![(
+                        Intent::Other,
+                        other.after_crisis_entry.expect("validated at load"),
+                    )];
+                }
+                route
+            }
         };
-        // Right after a crisis reply, anything that is not about something else keeps the lines in view.
-        if route.intent == Intent::Other && context.after_crisis {
-            route.entries = vec![(
-                Intent::Other,
-                other.after_crisis_entry.expect("validated at load"),
-            )];
+        self.translate(&mut route, self.language(text));
+        route
+    }
+
+    /// Answers in `language` where the content has the answer in it. An answer that is not urgent and has
+    /// no translation is given as it is, after a notice in that language (which carries the crisis line).
+    fn translate(&self, route: &mut Route<'_>, language: Language) {
+        if language == Language::English {
+            return;
+        }
+        let mut translated = false;
+        let mut urgent = false;
+        for (intent, entry) in &mut route.entries {
+            let file = self.content.intent(*intent);
+            let chosen = file.entries[*entry].in_language(*entry, language);
+            translated |= chosen != *entry;
+            urgent |= file.entries[chosen].urgent;
+            *entry = chosen;
+        }
+        if !translated && !urgent {
+            let other = self.content.intent(Intent::Other);
+            let notice = other.language_notice_entry.expect("validated at load");
+            let notice = other.entries[notice].in_language(notice, language);
+            route.entries.insert(0, (Intent::Other, notice));
+        }
+    }
+
+    /// The intent and entries of a message: the rules' answer, raised by the model when it finds someone at
+    /// risk or an overdose happening now that no rule saw (see [`Bot::combine`]). With a crisis, an overdose
+    /// happening now as well.
+    fn route_reading<'t>(&self, reading: Reading, query: &'t str) -> Route<'t> {
+        let Reading {
+            matched,
+            scores,
+            text,
+        } = reading;
+        let rules = self.rules_classification(matched);
+        let combined = Bot::combine(rules, Some(&scores), self.model_thresholds());
+        let crisis = self.content.intent(Intent::Crisis);
+        let someone_else = scores.of(Label::CrisisOther) > scores.of(Label::Crisis);
+        let crisis_entry = if someone_else {
+            crisis.someone_else_entry.expect("validated at load")
+        } else {
+            crisis.default_entry
+        };
+        if combined != rules {
+            let (intent, entry) = if combined.intent == Intent::Crisis {
+                (Intent::Crisis, crisis_entry)
+            } else {
+                let overdose = self.content.intent(Intent::Overdose);
+                let entry = self
+                    .classifier
+                    .best_topic_where(Intent::Overdose, &text, |e| overdose.entries[e].urgent)
+                    .unwrap_or_else(|| overdose.now_entry.expect("validated at load"));
+                (Intent::Overdose, entry)
+            };
+            let label = if combined.overdose_now {
+                Label::OverdoseNow
+            } else {
+                Label::Crisis
+            };
+            return Route {
+                intent,
+                rule: format!("model:{label}"),
+                entries: vec![(intent, entry)],
+                query,
+            };
+        }
+        let mut route = self.route_matched(matched, query);
+        // The general crisis answer gives way to the someone-else answer when the model reads it so.
+        if let Some(first) = route.entries.first_mut()
+            && *first == (Intent::Crisis, crisis.default_entry)
+        {
+            first.1 = crisis_entry;
         }
         route
     }
@@ -286,27 +537,31 @@ impl Bot {
     fn route_command<'t>(&self, command: &Command, words: &'t str) -> Route<'t> {
         let intent = command.intent;
         let file = self.content.intent(intent);
-        let matched = self.matched(words, Precision::Entry);
-        let urgent = matched
-            .and_then(|m| m.decision)
-            .filter(|d| self.content.intent(d.intent).entries[d.entry].urgent);
-        if let Some(m) = matched
-            && urgent.is_some()
-        {
-            return self.route_matched(m, words);
+        let Some(reading) = self.read(words, Precision::Entry, true) else {
+            return Route {
+                intent,
+                rule: format!("command:/{}", command.name),
+                entries: vec![(intent, command.entry.unwrap_or(file.default_entry))],
+                query: words,
+            };
+        };
+        let matched = reading.matched;
+        let text = reading.text.clone();
+        let routed = self.route_reading(reading, words);
+        let urgent = routed
+            .entries
+            .iter()
+            .any(|(i, e)| self.content.intent(*i).entries[*e].urgent);
+        if urgent {
+            return routed;
         }
-        let entry = match matched {
-            None => command.entry.unwrap_or(file.default_entry),
-            Some(Matched {
-                decision: Some(d), ..
-            }) if d.intent == intent => d.entry,
-            Some(_) => {
-                let normalized = self.normalizer.normalize(words);
-                self.classifier
-                    .best_topic(intent, &normalized)
-                    .or(command.entry)
-                    .unwrap_or(file.default_entry)
-            }
+        let entry = match matched.decision {
+            Some(d) if d.intent == intent => d.entry,
+            _ => self
+                .classifier
+                .best_topic(intent, &text)
+                .or(command.entry)
+                .unwrap_or(file.default_entry),
         };
         Route {
             intent,

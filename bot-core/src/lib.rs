@@ -7,16 +7,20 @@
 
 mod classify;
 pub mod content;
+pub mod corpus;
 mod engine;
 mod intent;
+pub mod language;
 pub mod markup;
 mod meeting_answer;
+pub mod model;
 pub mod normalize;
 pub mod reply;
 mod service;
+pub mod train;
 
 pub use content::{Command, Content, ContentError};
-pub use engine::{Bot, ChatKind, Classification, Context, Platform};
+pub use engine::{Bot, ChatKind, Classification, Context, ModelView, Platform, Thresholds};
 pub use intent::Intent;
 pub use reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
 pub use service::{ChatRef, Coordinates, DeliveryError, Menu, Message, Responder};

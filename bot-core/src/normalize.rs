@@ -90,7 +90,7 @@ impl Normalizer {
                 match c {
                     'a'..='z' | '0'..='9' => word.push(c),
                     'A'..='Z' => word.push(c.to_ascii_lowercase()),
-                    '\'' | '`' => {}
+                    '\'' | '`' => push_apostrophe(&mut word),
                     _ => self.push_word(&mut out, &mut word),
                 }
                 continue;
@@ -104,6 +104,7 @@ impl Normalizer {
                     }
                 }
                 Folded::Drop => {}
+                Folded::Apostrophe => push_apostrophe(&mut word),
                 Folded::Break => {
                     self.push_word(&mut out, &mut word);
                     if !c.is_ascii()
@@ -122,6 +123,18 @@ impl Normalizer {
     fn push_word(&self, out: &mut String, word: &mut String) {
         if word.is_empty() {
             return;
+        }
+        // A contraction the table knows as written (`od'd`), else the word without apostrophes (`dont`).
+        if word.contains('\'') {
+            if let Some(replaced) = self.shorthand.get(word.trim_end_matches('\'')) {
+                push_words(out, replaced);
+                word.clear();
+                return;
+            }
+            word.retain(|c| c != '\'');
+            if word.is_empty() {
+                return;
+            }
         }
         let destretched;
         let mut token: &str = word;
@@ -195,6 +208,13 @@ impl Normalizer {
     }
 }
 
+/// An apostrophe inside a word (never at its start).
+fn push_apostrophe(word: &mut String) {
+    if !word.is_empty() {
+        word.push('\'');
+    }
+}
+
 fn push_words(out: &mut String, words: &str) {
     if !words.is_empty() {
         if !out.is_empty() {
@@ -207,6 +227,8 @@ fn push_words(out: &mut String, words: &str) {
 enum Folded {
     Keep(char),
     Drop,
+    /// An apostrophe: kept inside a word until the shorthand table has been asked about the word.
+    Apostrophe,
     Break,
 }
 
@@ -220,7 +242,7 @@ fn fold(c: char) -> Folded {
     match c {
         'a'..='z' | 'A'..='Z' | '0'..='9' => Folded::Keep(c),
         '\'' | '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{02B9}' | '\u{0060}' | '\u{00B4}'
-        | '\u{FF07}' => Folded::Drop,
+        | '\u{FF07}' => Folded::Apostrophe,
         // Zero-width, soft hyphen, bidirectional marks and other invisible format characters.
         '\u{00AD}'
         | '\u{034F}'
@@ -285,6 +307,8 @@ mod tests {
                 ("2", "to"),
                 ("im", "i am"),
                 ("sucidal", "suicidal"),
+                ("od'd", "overdosed"),
+                ("od'ing", "overdosing"),
             ]
             .map(|(a, b)| (a.to_string(), b.to_string())),
             [
@@ -302,6 +326,11 @@ mod tests {
             "i am so tired really"
         );
         assert_eq!(n.normalize("don’t self-harm"), "dont self harm");
+        assert_eq!(
+            n.normalize("he od'd, she OD’ing"),
+            "he overdosed she overdosing"
+        );
+        assert_eq!(n.normalize("'quoted' odd"), "quoted odd");
         assert_eq!(n.normalize(""), "");
         assert_eq!(n.normalize("!!! ... ??"), "");
     }

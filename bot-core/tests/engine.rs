@@ -50,11 +50,22 @@ fn a_crisis_reply_leads_with_help_says_it_is_a_bot_and_offers_no_small_talk() {
     let second = bot_core::reply::render_plain(&reply.blocks[1..2]);
     assert!(second.contains("988"), "the first step is 988: {second}");
     assert!(reply.follow_ups.is_empty());
-    // Crisis Text Line, the seed's 24/7 line and help outside the US are all there.
+    // Crisis Text Line, the Spanish and veterans' routes of 988 and help outside the US are all there; Ohio's
+    // regional line (quoted in a seed) is not presented as a national one.
     let all = reply.plain_text();
-    for needle in ["HOME to 741741", "1-800-867-4673", "findahelpline.com"] {
+    for needle in [
+        "HOME to 741741",
+        "press 2",
+        "AYUDA",
+        "838255",
+        "findahelpline.com",
+    ] {
         assert!(all.contains(needle), "{needle}");
     }
+    assert!(
+        !all.contains("1-800-867-4673") && !all.contains("4HOPE"),
+        "{all}"
+    );
 }
 
 #[test]

@@ -1,0 +1,462 @@
+//! Training the model from the corpus, choosing its thresholds by cross-validation, and measuring a split.
+//!
+//! Deterministic: the same corpus and options give the same bytes. Multinomial logistic regression over the
+//! hashed features, fitted by stochastic gradient descent with AdaGrad steps and L2 decay, in a fixed order.
+
+use std::collections::BTreeMap;
+
+use crate::corpus::{Corpus, Row};
+use crate::engine::{Bot, Classification, Thresholds};
+use crate::intent::Intent;
+use crate::language::Language;
+use crate::model::{Header, Label, Model, Scores, bucket, for_each_feature, softmax};
+
+/// How to train.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The feature table has `2^bucket_bits` rows.
+    pub bucket_bits: u32,
+    pub epochs: u32,
+    pub learning_rate: f32,
+    pub l2: f32,
+    /// Folds of the cross-validation that picks the thresholds.
+    pub folds: usize,
+    /// Crisis recall that rules-or-model must keep in cross-validation.
+    pub crisis_recall: f64,
+    /// Overdose-now rows answered urgently, likewise.
+    pub overdose_now_recall: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            bucket_bits: 18,
+            epochs: 12,
+            learning_rate: 0.2,
+            l2: 1e-4,
+            folds: 5,
+            crisis_recall: 0.98,
+            overdose_now_recall: 0.97,
+        }
+    }
+}
+
+/// A trained model and what cross-validation said of it.
+pub struct Trained {
+    pub model: Model,
+    /// Rules and model together on the training part, each row scored by a model that did not see it.
+    pub cross_validation: Figures,
+}
+
+/// A message reduced to its hashed features: (row of the table, value).
+struct Example {
+    features: Vec<(u32, f32)>,
+    label: usize,
+}
+
+fn example(bot: &Bot, text: &str, label: Label, bits: u32) -> Example {
+    let input = bot.model_input(text);
+    let mut rows: Vec<u32> = Vec::new();
+    for_each_feature(&input, |hash, _| rows.push(bucket(hash, bits) as u32));
+    let norm = if rows.is_empty() {
+        0.0
+    } else {
+        1.0 / (rows.len() as f32).sqrt()
+    };
+    rows.sort_unstable();
+    let mut features: Vec<(u32, f32)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match features.last_mut() {
+            Some((last, value)) if *last == row => *value += norm,
+            _ => features.push((row, norm)),
+        }
+    }
+    Example {
+        features,
+        label: label as usize,
+    }
+}
+
+/// Full-precision weights.
+struct Weights {
+    rows: Vec<[f32; Label::COUNT]>,
+    bias: [f32; Label::COUNT],
+}
+
+impl Weights {
+    fn scores(&self, features: &[(u32, f32)]) -> Scores {
+        let mut logits = self.bias;
+        for &(row, value) in features {
+            for (logit, w) in logits.iter_mut().zip(&self.rows[row as usize]) {
+                *logit += w * value;
+            }
+        }
+        Scores(softmax(logits))
+    }
+}
+
+/// A small fixed-seed generator for the order of examples (xorshift64*).
+struct Shuffle(u64);
+
+impl Shuffle {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn order(&mut self, len: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..len).collect();
+        for i in (1..len).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        order
+    }
+}
+
+fn fit(examples: &[&Example], options: &Options) -> Weights {
+    let rows = 1usize << options.bucket_bits;
+    let mut w = Weights {
+        rows: vec![[0f32; Label::COUNT]; rows],
+        bias: [0f32; Label::COUNT],
+    };
+    let mut g2 = vec![[0f32; Label::COUNT]; rows];
+    let mut bias_g2 = [0f32; Label::COUNT];
+    let mut shuffle = Shuffle(0x9e37_79b9_7f4a_7c15);
+    let lr = options.learning_rate;
+    for _ in 0..options.epochs {
+        for i in shuffle.order(examples.len()) {
+            let example = examples[i];
+            let p = w.scores(&example.features).0;
+            let delta: [f32; Label::COUNT] =
+                std::array::from_fn(|l| p[l] - if l == example.label { 1.0 } else { 0.0 });
+            for &(row, value) in &example.features {
+                let (weights, sums) = (&mut w.rows[row as usize], &mut g2[row as usize]);
+                for l in 0..Label::COUNT {
+                    let g = delta[l] * value + options.l2 * weights[l];
+                    sums[l] += g * g;
+                    weights[l] -= lr * g / (sums[l].sqrt() + 1e-6);
+                }
+            }
+            for l in 0..Label::COUNT {
+                bias_g2[l] += delta[l] * delta[l];
+                w.bias[l] -= lr * delta[l] / (bias_g2[l].sqrt() + 1e-6);
+            }
+        }
+    }
+    w
+}
+
+/// Trains on every row of `corpus`, with thresholds chosen by cross-validation on the same rows.
+pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Trained {
+    let bits = options.bucket_bits;
+    let examples: Vec<Example> = corpus
+        .rows
+        .iter()
+        .map(|r| example(bot, &r.text, r.label, bits))
+        .collect();
+    let rules: Vec<Classification> = corpus
+        .rows
+        .iter()
+        .map(|r| bot.classify_by_rules(&r.text))
+        .collect();
+
+    // Stratified folds: within each label, rows go round the folds in corpus order.
+    let mut seen: BTreeMap<Label, usize> = BTreeMap::new();
+    let fold_of: Vec<usize> = corpus
+        .rows
+        .iter()
+        .map(|r| {
+            let n = seen.entry(r.label).or_default();
+            *n += 1;
+            *n % options.folds
+        })
+        .collect();
+    let mut held_out: Vec<Option<Scores>> = vec![None; examples.len()];
+    for fold in 0..options.folds {
+        let train: Vec<&Example> = examples
+            .iter()
+            .zip(&fold_of)
+            .filter(|(_, f)| **f != fold)
+            .map(|(e, _)| e)
+            .collect();
+        let weights = fit(&train, options);
+        for (i, e) in examples.iter().enumerate() {
+            if fold_of[i] == fold {
+                held_out[i] = Some(weights.scores(&e.features));
+            }
+        }
+    }
+    let held_out: Vec<Scores> = held_out
+        .into_iter()
+        .map(|s| s.expect("every row is in a fold"))
+        .collect();
+    let thresholds = choose_thresholds(&corpus.rows, &rules, &held_out, options);
+    let cross_validation = Figures::measure(
+        corpus
+            .rows
+            .iter()
+            .zip(rules.iter().zip(&held_out))
+            .map(|(row, (rules, scores))| {
+                (
+                    row,
+                    *rules,
+                    *scores,
+                    Bot::combine(*rules, Some(scores), thresholds),
+                )
+            }),
+        thresholds,
+    );
+
+    let all: Vec<&Example> = examples.iter().collect();
+    let weights = fit(&all, options);
+    let header = Header {
+        version: 1,
+        bucket_bits: bits,
+        labels: Label::ALL.to_vec(),
+        crisis_threshold: thresholds.crisis,
+        overdose_now_threshold: thresholds.overdose_now,
+        corpus_fingerprint: corpus.fingerprint(),
+        trained: trained.to_string(),
+    };
+    Trained {
+        model: Model::quantize(header, &weights.rows, weights.bias),
+        cross_validation,
+    }
+}
+
+/// The highest thresholds at which rules-or-model keeps the recall goals on held-out scores.
+fn choose_thresholds(
+    rows: &[Row],
+    rules: &[Classification],
+    scores: &[Scores],
+    options: &Options,
+) -> Thresholds {
+    let pick = |goal: f64, candidates: Vec<f32>, total: usize, caught: usize| -> f32 {
+        let needed = ((goal * total as f64).ceil() as usize).saturating_sub(caught);
+        let mut candidates = candidates;
+        candidates.sort_by(|a, b| b.total_cmp(a));
+        let t = match needed {
+            0 => 0.5,
+            n => candidates.get(n - 1).copied().unwrap_or(0.05),
+        };
+        t.clamp(0.05, 0.5)
+    };
+    let is_crisis = |r: &Row| r.label.intent() == Intent::Crisis;
+    let crisis_rows: Vec<usize> = (0..rows.len()).filter(|&i| is_crisis(&rows[i])).collect();
+    let caught = crisis_rows
+        .iter()
+        .filter(|&&i| rules[i].intent == Intent::Crisis)
+        .count();
+    let candidates = crisis_rows
+        .iter()
+        .filter(|&&i| rules[i].intent != Intent::Crisis && rules[i].intent != Intent::Overdose)
+        .map(|&i| scores[i].crisis())
+        .collect();
+    let crisis = pick(options.crisis_recall, candidates, crisis_rows.len(), caught);
+
+    let od_rows: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].label == Label::OverdoseNow)
+        .collect();
+    let with_crisis = Thresholds {
+        crisis,
+        overdose_now: 1.0,
+    };
+    let urgent = |i: usize, t: Thresholds| Bot::combine(rules[i], Some(&scores[i]), t).urgent;
+    let caught = od_rows.iter().filter(|&&i| urgent(i, with_crisis)).count();
+    let candidates = od_rows
+        .iter()
+        .filter(|&&i| {
+            !urgent(i, with_crisis) && scores[i].of(Label::OverdoseNow) >= scores[i].crisis()
+        })
+        .map(|&i| scores[i].of(Label::OverdoseNow))
+        .collect();
+    let overdose_now = pick(
+        options.overdose_now_recall,
+        candidates,
+        od_rows.len(),
+        caught,
+    );
+    Thresholds {
+        crisis,
+        overdose_now,
+    }
+}
+
+/// How one way of deciding did on a set of rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Tally {
+    pub crisis: usize,
+    pub crisis_found: usize,
+    pub not_crisis: usize,
+    pub false_crisis: usize,
+    pub overdose_now: usize,
+    pub overdose_now_urgent: usize,
+    pub rows: usize,
+    pub intent_right: usize,
+}
+
+impl Tally {
+    fn add(&mut self, label: Label, decided: Classification) {
+        self.rows += 1;
+        self.intent_right += usize::from(decided.intent == label.intent());
+        if label.intent() == Intent::Crisis {
+            self.crisis += 1;
+            self.crisis_found += usize::from(decided.intent == Intent::Crisis);
+        } else {
+            self.not_crisis += 1;
+            self.false_crisis += usize::from(decided.intent == Intent::Crisis);
+        }
+        if label == Label::OverdoseNow {
+            self.overdose_now += 1;
+            self.overdose_now_urgent += usize::from(decided.urgent);
+        }
+    }
+
+    fn ratio(part: usize, whole: usize) -> String {
+        if whole == 0 {
+            "-".into()
+        } else {
+            format!("{:.3}", part as f64 / whole as f64)
+        }
+    }
+
+    /// One line: crisis recall, false crisis, overdose-now urgent, 6-way accuracy, with counts.
+    pub fn line(&self) -> String {
+        format!(
+            "crisis recall {} ({}/{}) | false crisis {} ({}/{}) | overdose-now urgent {} ({}/{}) | 6-way {} ({}/{})",
+            Tally::ratio(self.crisis_found, self.crisis),
+            self.crisis_found,
+            self.crisis,
+            Tally::ratio(self.false_crisis, self.not_crisis),
+            self.false_crisis,
+            self.not_crisis,
+            Tally::ratio(self.overdose_now_urgent, self.overdose_now),
+            self.overdose_now_urgent,
+            self.overdose_now,
+            Tally::ratio(self.intent_right, self.rows),
+            self.intent_right,
+            self.rows,
+        )
+    }
+}
+
+/// Rules alone, model alone and both, by language.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    /// (language or `None` for all, way of deciding) -> tally.
+    pub tallies: BTreeMap<(Option<Language>, Way), Tally>,
+    pub thresholds: Option<Thresholds>,
+    /// Rows the combined decision got wrong on crisis or overdose-now, for people improving the bot.
+    pub misses: Vec<String>,
+}
+
+/// A way of deciding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Way {
+    Rules,
+    Model,
+    Combined,
+}
+
+impl Figures {
+    fn measure<'r>(
+        decided: impl Iterator<Item = (&'r Row, Classification, Scores, Classification)>,
+        thresholds: Thresholds,
+    ) -> Figures {
+        let mut figures = Figures {
+            thresholds: Some(thresholds),
+            ..Figures::default()
+        };
+        for (row, rules, scores, combined) in decided {
+            let model = model_alone(&scores, thresholds);
+            for language in [None, Some(row.language)] {
+                for (way, decision) in [
+                    (Way::Rules, rules),
+                    (Way::Model, model),
+                    (Way::Combined, combined),
+                ] {
+                    figures
+                        .tallies
+                        .entry((language, way))
+                        .or_default()
+                        .add(row.label, decision);
+                }
+            }
+            let missed = (row.label.intent() == Intent::Crisis
+                && combined.intent != Intent::Crisis)
+                || (row.label == Label::OverdoseNow && !combined.urgent);
+            let false_alarm =
+                row.label.intent() != Intent::Crisis && combined.intent == Intent::Crisis;
+            if missed || false_alarm {
+                figures.misses.push(format!(
+                    "{} {} -> {}{} (crisis {:.2}, overdose-now {:.2}): {}",
+                    row.origin,
+                    row.label,
+                    combined.intent,
+                    if combined.urgent { " urgent" } else { "" },
+                    scores.crisis(),
+                    scores.of(Label::OverdoseNow),
+                    row.text
+                ));
+            }
+        }
+        figures
+    }
+
+    /// Measures the bot on `corpus` (a split it was not trained on).
+    pub fn evaluate(bot: &Bot, corpus: &Corpus) -> Figures {
+        let thresholds = bot.thresholds().unwrap_or(Thresholds {
+            crisis: 1.0,
+            overdose_now: 1.0,
+        });
+        Figures::measure(
+            corpus.rows.iter().map(|row| {
+                let rules = bot.classify_by_rules(&row.text);
+                let scores = bot.scores(&row.text).unwrap_or(Scores([0.0; Label::COUNT]));
+                (row, rules, scores, bot.classify(&row.text))
+            }),
+            thresholds,
+        )
+    }
+
+    /// A plain-text table.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        if let Some(t) = self.thresholds {
+            out.push_str(&format!(
+                "thresholds: crisis {:.3}, overdose-now {:.3}\n",
+                t.crisis, t.overdose_now
+            ));
+        }
+        for ((language, way), tally) in &self.tallies {
+            let language = language.map_or("all", |l| l.code());
+            out.push_str(&format!(
+                "{language:>3} {:<8} {}\n",
+                format!("{way:?}").to_lowercase(),
+                tally.line()
+            ));
+        }
+        out
+    }
+}
+
+/// The model's own decision, without the rules: crisis or overdose now at the thresholds, else its best
+/// label.
+fn model_alone(scores: &Scores, t: Thresholds) -> Classification {
+    let od = scores.of(Label::OverdoseNow);
+    if od >= t.overdose_now && od >= scores.crisis() {
+        return Classification::overdose_now();
+    }
+    if scores.crisis() >= t.crisis {
+        return Classification::crisis();
+    }
+    let best = scores.best();
+    Classification {
+        intent: best.intent(),
+        urgent: best.urgent(),
+        overdose_now: best == Label::OverdoseNow,
+    }
+}
