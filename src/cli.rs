@@ -70,6 +70,10 @@ pub struct TrainArgs {
     /// L2 decay.
     #[arg(long, default_value_t = bot_core::train::Options::default().l2)]
     pub l2: f32,
+    /// Crisis recall that rules-or-model keeps in cross-validation; the crisis threshold is the highest that
+    /// keeps it.
+    #[arg(long, default_value_t = bot_core::train::Options::default().crisis_recall)]
+    pub crisis_recall: f64,
     /// The feature table has 2^N rows.
     #[arg(long, default_value_t = bot_core::train::Options::default().bucket_bits)]
     pub bucket_bits: u32,
@@ -93,6 +97,7 @@ pub fn train(bot: &Bot, args: &TrainArgs) -> Result<()> {
         learning_rate: args.learning_rate,
         l2: args.l2,
         bucket_bits: args.bucket_bits,
+        crisis_recall: args.crisis_recall,
         ..bot_core::train::Options::default()
     };
     let trained = bot_core::train::train(

@@ -140,6 +140,11 @@ pub struct Thresholds {
     pub overdose_now: f32,
 }
 
+impl Thresholds {
+    /// The model's probability at which it raises a message that a rule of another intent matched.
+    pub const OVER_A_RULE: f32 = 0.5;
+}
+
 /// What the learned scorer said of one message, for `--explain`. Holds pieces of the message: show it to the
 /// person who asked, never log it.
 #[derive(Debug, Clone, Serialize)]
@@ -313,8 +318,13 @@ impl Bot {
     ///   and the rules did not say overdose;
     /// - overdose now if the rules say so, or the model's probability of it reaches its threshold and is
     ///   above its probability of a crisis.
+    ///
+    /// When a rule of another intent matched (`ruled`: a greeting, a reminder request, a command), that is
+    /// evidence too: the model then raises the message only when it is the likelier reading, at
+    /// [`Thresholds::OVER_A_RULE`]. The cross-validated thresholds apply to messages no rule read.
     pub fn combine(
         rules: Classification,
+        ruled: bool,
         scores: Option<&Scores>,
         t: Thresholds,
     ) -> Classification {
@@ -322,24 +332,34 @@ impl Bot {
         if rules.intent == Intent::Crisis || rules.overdose_now {
             return rules;
         }
+        let bar = |threshold: f32| {
+            if ruled {
+                threshold.max(Thresholds::OVER_A_RULE)
+            } else {
+                threshold
+            }
+        };
         let overdose_now = scores.of(Label::OverdoseNow);
-        if overdose_now >= t.overdose_now && overdose_now >= scores.crisis() {
+        if overdose_now >= bar(t.overdose_now) && overdose_now >= scores.crisis() {
             return Classification::overdose_now();
         }
-        if scores.crisis() >= t.crisis && rules.intent != Intent::Overdose {
+        if scores.crisis() >= bar(t.crisis) && rules.intent != Intent::Overdose {
             return Classification::crisis();
         }
         rules
     }
 
-    /// The intent of a message by the rules alone (for measuring them).
-    pub fn classify_by_rules(&self, text: &str) -> Classification {
+    /// The intent of a message by the rules alone (for measuring them), and whether a rule matched.
+    pub fn classify_by_rules(&self, text: &str) -> (Classification, bool) {
         if let Some((command, words)) = self.command(text) {
-            return self.command_classification(command, words);
+            return (self.command_classification(command, words), true);
         }
         match self.read(text, Precision::Intent, false) {
-            Some(reading) => self.rules_classification(reading.matched),
-            None => Classification::other(),
+            Some(reading) => (
+                self.rules_classification(reading.matched),
+                reading.matched.decision.is_some(),
+            ),
+            None => (Classification::other(), false),
         }
     }
 
@@ -369,6 +389,7 @@ impl Bot {
         match self.read(text, Precision::Intent, false) {
             Some(reading) => Bot::combine(
                 self.rules_classification(reading.matched),
+                reading.matched.decision.is_some(),
                 Some(&reading.scores),
                 self.model_thresholds(),
             ),
@@ -411,7 +432,7 @@ impl Bot {
                         )],
                         query: text,
                     },
-                    Some(reading) => self.route_reading(reading, text),
+                    Some(reading) => self.route_reading(reading, false, text),
                 };
                 // Right after a crisis reply, anything that is not about something else keeps the lines in
                 // view.
@@ -454,14 +475,15 @@ impl Bot {
     /// The intent and entries of a message: the rules' answer, raised by the model when it finds someone at
     /// risk or an overdose happening now that no rule saw (see [`Bot::combine`]). With a crisis, an overdose
     /// happening now as well.
-    fn route_reading<'t>(&self, reading: Reading, query: &'t str) -> Route<'t> {
+    fn route_reading<'t>(&self, reading: Reading, command: bool, query: &'t str) -> Route<'t> {
         let Reading {
             matched,
             scores,
             text,
         } = reading;
         let rules = self.rules_classification(matched);
-        let combined = Bot::combine(rules, Some(&scores), self.model_thresholds());
+        let ruled = command || matched.decision.is_some();
+        let combined = Bot::combine(rules, ruled, Some(&scores), self.model_thresholds());
         let crisis = self.content.intent(Intent::Crisis);
         let someone_else = scores.of(Label::CrisisOther) > scores.of(Label::Crisis);
         let crisis_entry = if someone_else {
@@ -547,7 +569,7 @@ impl Bot {
         };
         let matched = reading.matched;
         let text = reading.text.clone();
-        let routed = self.route_reading(reading, words);
+        let routed = self.route_reading(reading, true, words);
         let urgent = routed
             .entries
             .iter()

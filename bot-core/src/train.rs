@@ -25,6 +25,10 @@ pub struct Options {
     pub crisis_recall: f64,
     /// Overdose-now rows answered urgently, likewise.
     pub overdose_now_recall: f64,
+    /// How often each label is expected in real chat, in [`Label::ALL`] order. The corpus is rich in crisis
+    /// rows on purpose; the model's bias is shifted from the corpus's shares to these, so that a message with
+    /// little evidence in it (`hey`, `never mind`) reads as the everyday message it most likely is.
+    pub priors: [f64; Label::COUNT],
 }
 
 impl Default for Options {
@@ -35,8 +39,9 @@ impl Default for Options {
             learning_rate: 0.2,
             l2: 1e-4,
             folds: 5,
-            crisis_recall: 0.98,
+            crisis_recall: 0.92,
             overdose_now_recall: 0.97,
+            priors: [0.03, 0.01, 0.01, 0.05, 0.10, 0.15, 0.10, 0.55],
         }
     }
 }
@@ -122,6 +127,10 @@ fn fit(examples: &[&Example], options: &Options) -> Weights {
         rows: vec![[0f32; Label::COUNT]; rows],
         bias: [0f32; Label::COUNT],
     };
+    let mut shares = [0f64; Label::COUNT];
+    for example in examples {
+        shares[example.label] += 1.0 / examples.len() as f64;
+    }
     let mut g2 = vec![[0f32; Label::COUNT]; rows];
     let mut bias_g2 = [0f32; Label::COUNT];
     let mut shuffle = Shuffle(0x9e37_79b9_7f4a_7c15);
@@ -146,6 +155,11 @@ fn fit(examples: &[&Example], options: &Options) -> Weights {
             }
         }
     }
+    for (l, bias) in w.bias.iter_mut().enumerate() {
+        if shares[l] > 0.0 {
+            *bias += (options.priors[l] / shares[l]).ln() as f32;
+        }
+    }
     w
 }
 
@@ -157,7 +171,7 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
         .iter()
         .map(|r| example(bot, &r.text, r.label, bits))
         .collect();
-    let rules: Vec<Classification> = corpus
+    let rules: Vec<(Classification, bool)> = corpus
         .rows
         .iter()
         .map(|r| bot.classify_by_rules(&r.text))
@@ -200,12 +214,8 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
             .iter()
             .zip(rules.iter().zip(&held_out))
             .map(|(row, (rules, scores))| {
-                (
-                    row,
-                    *rules,
-                    *scores,
-                    Bot::combine(*rules, Some(scores), thresholds),
-                )
+                let combined = Bot::combine(rules.0, rules.1, Some(scores), thresholds);
+                (row, rules.0, *scores, combined)
             }),
         thresholds,
     );
@@ -227,57 +237,72 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
     }
 }
 
-/// The highest thresholds at which rules-or-model keeps the recall goals on held-out scores.
+/// The highest thresholds at which rules-or-model keeps the recall goals on held-out scores: first crisis,
+/// then overdose now with that crisis threshold. Each is searched among the scores of the rows it must catch,
+/// from 0.5 down to 0.005, deciding each row exactly as [`Bot::combine`] does.
 fn choose_thresholds(
     rows: &[Row],
-    rules: &[Classification],
+    rules: &[(Classification, bool)],
     scores: &[Scores],
     options: &Options,
 ) -> Thresholds {
-    let pick = |goal: f64, candidates: Vec<f32>, total: usize, caught: usize| -> f32 {
-        let needed = ((goal * total as f64).ceil() as usize).saturating_sub(caught);
-        let mut candidates = candidates;
-        candidates.sort_by(|a, b| b.total_cmp(a));
-        let t = match needed {
-            0 => 0.5,
-            n => candidates.get(n - 1).copied().unwrap_or(0.05),
+    let recall =
+        |wanted: &dyn Fn(&Row) -> bool, caught: &dyn Fn(Classification) -> bool, t: Thresholds| {
+            let (mut total, mut found) = (0usize, 0usize);
+            for (i, row) in rows.iter().enumerate() {
+                if wanted(row) {
+                    total += 1;
+                    found += usize::from(caught(Bot::combine(
+                        rules[i].0,
+                        rules[i].1,
+                        Some(&scores[i]),
+                        t,
+                    )));
+                }
+            }
+            found as f64 / total.max(1) as f64
         };
-        t.clamp(0.05, 0.5)
+    let search = |goal: f64,
+                  score: &dyn Fn(&Scores) -> f32,
+                  wanted: &dyn Fn(&Row) -> bool,
+                  at: &dyn Fn(f32) -> Thresholds,
+                  caught: &dyn Fn(Classification) -> bool|
+     -> f32 {
+        let mut candidates: Vec<f32> = rows
+            .iter()
+            .zip(scores)
+            .filter(|(row, _)| wanted(row))
+            .map(|(_, s)| score(s))
+            .filter(|p| (0.005..=0.5).contains(p))
+            .chain([0.5, 0.005])
+            .collect();
+        candidates.sort_by(|a, b| b.total_cmp(a));
+        candidates.dedup();
+        candidates
+            .iter()
+            .copied()
+            .find(|&t| recall(wanted, caught, at(t)) >= goal)
+            .unwrap_or(0.005)
     };
-    let is_crisis = |r: &Row| r.label.intent() == Intent::Crisis;
-    let crisis_rows: Vec<usize> = (0..rows.len()).filter(|&i| is_crisis(&rows[i])).collect();
-    let caught = crisis_rows
-        .iter()
-        .filter(|&&i| rules[i].intent == Intent::Crisis)
-        .count();
-    let candidates = crisis_rows
-        .iter()
-        .filter(|&&i| rules[i].intent != Intent::Crisis && rules[i].intent != Intent::Overdose)
-        .map(|&i| scores[i].crisis())
-        .collect();
-    let crisis = pick(options.crisis_recall, candidates, crisis_rows.len(), caught);
-
-    let od_rows: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].label == Label::OverdoseNow)
-        .collect();
-    let with_crisis = Thresholds {
-        crisis,
-        overdose_now: 1.0,
-    };
-    let urgent = |i: usize, t: Thresholds| Bot::combine(rules[i], Some(&scores[i]), t).urgent;
-    let caught = od_rows.iter().filter(|&&i| urgent(i, with_crisis)).count();
-    let candidates = od_rows
-        .iter()
-        .filter(|&&i| {
-            !urgent(i, with_crisis) && scores[i].of(Label::OverdoseNow) >= scores[i].crisis()
-        })
-        .map(|&i| scores[i].of(Label::OverdoseNow))
-        .collect();
-    let overdose_now = pick(
+    let crisis = search(
+        options.crisis_recall,
+        &|s| s.crisis(),
+        &|r| r.label.intent() == Intent::Crisis,
+        &|t| Thresholds {
+            crisis: t,
+            overdose_now: 1.0,
+        },
+        &|c| c.intent == Intent::Crisis,
+    );
+    let overdose_now = search(
         options.overdose_now_recall,
-        candidates,
-        od_rows.len(),
-        caught,
+        &|s| s.of(Label::OverdoseNow),
+        &|r| r.label == Label::OverdoseNow,
+        &|t| Thresholds {
+            crisis,
+            overdose_now: t,
+        },
+        &|c| c.urgent,
     );
     Thresholds {
         crisis,
@@ -414,7 +439,7 @@ impl Figures {
         });
         Figures::measure(
             corpus.rows.iter().map(|row| {
-                let rules = bot.classify_by_rules(&row.text);
+                let rules = bot.classify_by_rules(&row.text).0;
                 let scores = bot.scores(&row.text).unwrap_or(Scores([0.0; Label::COUNT]));
                 (row, rules, scores, bot.classify(&row.text))
             }),

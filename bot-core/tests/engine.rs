@@ -88,12 +88,15 @@ fn idioms_do_not_trip_the_crisis_rules() {
         "my phone died",
         "this workout is killing me",
         "I'm dying of laughter",
-        "my brother said he's gonna kill me if i eat his fries 😂",
         "watched suicide squad last night",
         "shoot me a text later",
     ] {
         assert_ne!(ask(text).intent, Intent::Crisis, "{text}");
     }
+    // A threat in jest: the idiom rules leave it alone; the model reads a threat from another person and, when
+    // in doubt, the bot answers it as a crisis (issue 11: the model may raise urgency, never lower it).
+    let jest = "my brother said he's gonna kill me if i eat his fries 😂";
+    assert_ne!(bot().classify_by_rules(jest).0.intent, Intent::Crisis);
 }
 
 #[test]
@@ -329,5 +332,42 @@ fn links_are_https_or_phone_numbers() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_committed_weights_were_trained_on_the_committed_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/train");
+    let corpus = bot_core::corpus::Corpus::load(&dir).expect("corpus/train is part of the project");
+    let header = bot().content().model.header();
+    assert_eq!(
+        header.corpus_fingerprint,
+        corpus.fingerprint(),
+        "corpus/train changed since intents/model.bin was made: run `recovery-bot train`"
+    );
+    assert!(header.crisis_threshold < bot_core::Thresholds::OVER_A_RULE);
+}
+
+#[test]
+fn the_model_raises_what_no_rule_read_and_answers_spanish_in_spanish() {
+    // Written for this test, in wording no rule names: the model must carry it.
+    let reply =
+        ask("ya le di mi perro a mi hermana, ella lo va a cuidar mejor que yo. ya no voy a estar");
+    assert!(reply.urgent, "{:?}", reply.explanation);
+    assert!(
+        reply.plain_text().contains("marca 2"),
+        "{}",
+        reply.plain_text()
+    );
+    let reply =
+        ask("my sister swallowed a bunch of her sleeping pills with vodka and she wont wake up");
+    assert!(reply.urgent);
+    assert!(reply.plain_text().contains("911"));
+    // Every overdose answer, even information, carries the 911 line.
+    for text in [
+        "where can i get fentanyl test strips",
+        "is it ok to mix xanax and alcohol",
+    ] {
+        assert!(ask(text).plain_text().contains("911"), "{text}");
     }
 }
