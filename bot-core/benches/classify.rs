@@ -35,6 +35,20 @@ fn benches(c: &mut Criterion) {
             }
         })
     });
+    group.bench_function("model only", |b| {
+        b.iter(|| {
+            for m in &mix {
+                black_box(bot.content().model.score(black_box(m)));
+            }
+        })
+    });
+    group.bench_function("normalise only", |b| {
+        b.iter(|| {
+            for m in &mix {
+                black_box(bot.model_input(black_box(m)));
+            }
+        })
+    });
     group.finish();
 
     let context = context();

@@ -319,12 +319,12 @@ impl Bot {
     /// - overdose now if the rules say so, or the model's probability of it reaches its threshold and is
     ///   above its probability of a crisis.
     ///
-    /// When a rule of another intent matched (`ruled`: a greeting, a reminder request, a command), that is
-    /// evidence too: the model then raises the message only when it is the likelier reading, at
-    /// [`Thresholds::OVER_A_RULE`]. The cross-validated thresholds apply to messages no rule read.
+    /// When a command, or a rule of an everyday intent, read the message (`everyday`: a reminder request, a
+    /// meeting search, a question about a principle), that is evidence too: the model then raises the message
+    /// only when it is the likelier reading, at [`Thresholds::OVER_A_RULE`].
     pub fn combine(
         rules: Classification,
-        ruled: bool,
+        everyday: bool,
         scores: Option<&Scores>,
         t: Thresholds,
     ) -> Classification {
@@ -333,7 +333,7 @@ impl Bot {
             return rules;
         }
         let bar = |threshold: f32| {
-            if ruled {
+            if everyday {
                 threshold.max(Thresholds::OVER_A_RULE)
             } else {
                 threshold
@@ -349,16 +349,17 @@ impl Bot {
         rules
     }
 
-    /// The intent of a message by the rules alone (for measuring them), and whether a rule matched.
+    /// The intent of a message by the rules alone (for measuring them), and whether a command or a rule of an
+    /// everyday intent read it (see [`Bot::combine`]).
     pub fn classify_by_rules(&self, text: &str) -> (Classification, bool) {
         if let Some((command, words)) = self.command(text) {
             return (self.command_classification(command, words), true);
         }
         match self.read(text, Precision::Intent, false) {
-            Some(reading) => (
-                self.rules_classification(reading.matched),
-                reading.matched.decision.is_some(),
-            ),
+            Some(reading) => {
+                let rules = self.rules_classification(reading.matched);
+                (rules, everyday(rules.intent))
+            }
             None => (Classification::other(), false),
         }
     }
@@ -387,12 +388,15 @@ impl Bot {
             return self.command_classification(command, words);
         }
         match self.read(text, Precision::Intent, false) {
-            Some(reading) => Bot::combine(
-                self.rules_classification(reading.matched),
-                reading.matched.decision.is_some(),
-                Some(&reading.scores),
-                self.model_thresholds(),
-            ),
+            Some(reading) => {
+                let rules = self.rules_classification(reading.matched);
+                Bot::combine(
+                    rules,
+                    everyday(rules.intent),
+                    Some(&reading.scores),
+                    self.model_thresholds(),
+                )
+            }
             None => Classification::other(),
         }
     }
@@ -482,8 +486,12 @@ impl Bot {
             text,
         } = reading;
         let rules = self.rules_classification(matched);
-        let ruled = command || matched.decision.is_some();
-        let combined = Bot::combine(rules, ruled, Some(&scores), self.model_thresholds());
+        let combined = Bot::combine(
+            rules,
+            command || everyday(rules.intent),
+            Some(&scores),
+            self.model_thresholds(),
+        );
         let crisis = self.content.intent(Intent::Crisis);
         let someone_else = scores.of(Label::CrisisOther) > scores.of(Label::Crisis);
         let crisis_entry = if someone_else {
@@ -672,6 +680,14 @@ impl Bot {
             },
         }
     }
+}
+
+/// Reminders, meetings and principles: what a rule of these intents reads is evidence against an emergency.
+fn everyday(intent: Intent) -> bool {
+    matches!(
+        intent,
+        Intent::Reminder | Intent::Meeting | Intent::Principle
+    )
 }
 
 /// An entry's blocks, under its title when it has one.

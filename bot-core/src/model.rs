@@ -196,25 +196,18 @@ pub fn for_each_feature(text: &str, mut emit: impl FnMut(u64, Gram<'_>)) {
         }
         previous = Some(word);
     }
-    let bytes = text.as_bytes();
-    let padded = |i: usize| -> u8 {
-        if i == 0 || i == bytes.len() + 1 {
-            b' '
-        } else {
-            bytes[i - 1]
-        }
-    };
-    let len = bytes.len() + 2;
-    for start in 0..len.saturating_sub(CHARS_MIN - 1) {
-        let mut hash = fnv_step(SEED_CHARS, padded(start));
-        for end in start + 1..len.min(start + CHARS_MAX) {
-            hash = fnv_step(hash, padded(end));
-            let gram: &[u8] = if start >= 1 && end <= bytes.len() {
-                &bytes[start - 1..end]
-            } else {
-                &[]
-            };
-            emit(hash, Gram::Chars(gram));
+    let mut padded = Vec::with_capacity(text.len() + 2);
+    padded.push(b' ');
+    padded.extend_from_slice(text.as_bytes());
+    padded.push(b' ');
+    for start in 0..padded.len().saturating_sub(CHARS_MIN - 1) {
+        let run = &padded[start..padded.len().min(start + CHARS_MAX)];
+        let mut hash = fnv_step(SEED_CHARS, run[0]);
+        for end in 1..run.len() {
+            hash = fnv_step(hash, run[end]);
+            // Runs that include the padding are not shown in explanations.
+            let inner = start >= 1 && start + end < padded.len() - 1;
+            emit(hash, Gram::Chars(if inner { &run[..=end] } else { &[] }));
         }
     }
 }

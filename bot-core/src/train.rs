@@ -34,7 +34,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            bucket_bits: 18,
+            bucket_bits: 16,
             epochs: 12,
             learning_rate: 0.2,
             l2: 1e-4,
