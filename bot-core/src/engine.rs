@@ -252,8 +252,14 @@ impl Bot {
         let matched = self
             .classifier
             .classify(&self.content, &stripped, precision);
+        // Already urgent by the rules: the model cannot raise it, only tell whose life is at risk.
         let crisis = matched.decision.is_some_and(|d| d.intent == Intent::Crisis);
-        let scores = if crisis && !all_scores {
+        let overdose_now = matched.decision.is_some_and(|d| {
+            d.intent == Intent::Overdose && self.content.intent(d.intent).entries[d.entry].urgent
+        });
+        let scores = if overdose_now && !all_scores {
+            Scores::certain(Label::OverdoseNow)
+        } else if crisis && !all_scores {
             Scores::certain(Label::Crisis)
         } else {
             self.content.model.score(&stripped)
@@ -494,10 +500,14 @@ impl Bot {
         );
         let crisis = self.content.intent(Intent::Crisis);
         let someone_else = scores.of(Label::CrisisOther) > scores.of(Label::Crisis);
-        let crisis_entry = if someone_else {
-            crisis.someone_else_entry.expect("validated at load")
-        } else {
-            crisis.default_entry
+        // Danger right now (a topic of an urgent crisis entry) comes before whose life it is.
+        let danger = self
+            .classifier
+            .best_topic_where(Intent::Crisis, &text, |e| crisis.entries[e].urgent);
+        let crisis_entry = match danger {
+            Some(entry) => entry,
+            None if someone_else => crisis.someone_else_entry.expect("validated at load"),
+            None => crisis.default_entry,
         };
         if combined != rules {
             let (intent, entry) = if combined.intent == Intent::Crisis {
