@@ -162,8 +162,6 @@ pub struct ModelView {
 pub struct Bot {
     content: Content,
     normalizer: Normalizer,
-    /// The normaliser without the English shorthand table, for reading the language (`ya` stays `ya`).
-    plain: Normalizer,
     classifier: Classifier,
 }
 
@@ -173,6 +171,8 @@ struct Reading {
     scores: Scores,
     /// The normalised text without idioms (with `Precision::Entry` only).
     text: String,
+    /// The language it is written in (with `Precision::Entry` only).
+    language: Language,
 }
 
 /// Why a message got the answer it got, before the answer is built.
@@ -182,6 +182,8 @@ struct Route<'t> {
     entries: Vec<(Intent, usize)>,
     /// The words a meeting search reads: the message, or a command's words without `/name@bot`.
     query: &'t str,
+    /// The language to answer in.
+    language: Language,
 }
 
 impl Bot {
@@ -189,13 +191,11 @@ impl Bot {
     pub fn new(content: Content) -> Result<Bot, ContentError> {
         let classifier = Classifier::new(&content)?;
         let words = lexicon(&content);
-        let plain = Normalizer::new(std::iter::empty(), words.iter().cloned());
         let normalizer = Normalizer::new(content.normalize.shorthand.clone(), words)
             .with_emoji(content.normalize.emoji.clone());
         Ok(Bot {
             content,
             normalizer,
-            plain,
             classifier,
         })
     }
@@ -264,14 +264,18 @@ impl Bot {
         } else {
             self.content.model.score(&stripped)
         };
-        let text = match precision {
-            Precision::Entry => stripped.into_owned(),
-            Precision::Intent => String::new(),
+        let (text, language) = match precision {
+            Precision::Entry => (
+                stripped.into_owned(),
+                self.content.language.detect(&normalized),
+            ),
+            Precision::Intent => (String::new(), Language::English),
         };
         Some(Reading {
             matched,
             scores,
             text,
+            language,
         })
     }
 
@@ -301,7 +305,9 @@ impl Bot {
 
     /// The language of a message.
     pub fn language(&self, text: &str) -> Language {
-        self.content.language.detect(&self.plain.normalize(text))
+        self.content
+            .language
+            .detect(&self.normalizer.normalize(text))
     }
 
     /// The model's view of a message, for `--explain`.
@@ -441,6 +447,7 @@ impl Bot {
                             other.empty_entry.expect("validated at load"),
                         )],
                         query: text,
+                        language: Language::English,
                     },
                     Some(reading) => self.route_reading(reading, false, text),
                 };
@@ -455,13 +462,14 @@ impl Bot {
                 route
             }
         };
-        self.translate(&mut route, self.language(text));
+        self.translate(&mut route);
         route
     }
 
     /// Answers in `language` where the content has the answer in it. An answer that is not urgent and has
     /// no translation is given as it is, after a notice in that language (which carries the crisis line).
-    fn translate(&self, route: &mut Route<'_>, language: Language) {
+    fn translate(&self, route: &mut Route<'_>) {
+        let language = route.language;
         if language == Language::English {
             return;
         }
@@ -490,6 +498,7 @@ impl Bot {
             matched,
             scores,
             text,
+            language,
         } = reading;
         let rules = self.rules_classification(matched);
         let combined = Bot::combine(
@@ -530,9 +539,11 @@ impl Bot {
                 rule: format!("model:{label}"),
                 entries: vec![(intent, entry)],
                 query,
+                language,
             };
         }
         let mut route = self.route_matched(matched, query);
+        route.language = language;
         // The general crisis answer gives way to the someone-else answer when the model reads it so.
         if let Some(first) = route.entries.first_mut()
             && *first == (Intent::Crisis, crisis.default_entry)
@@ -553,6 +564,7 @@ impl Bot {
                     self.content.intent(Intent::Other).default_entry,
                 )],
                 query,
+                language: Language::English,
             },
             Matched {
                 decision:
@@ -569,6 +581,7 @@ impl Bot {
                     .chain(overdose_now.map(|od| (Intent::Overdose, od.entry)))
                     .collect(),
                 query,
+                language: Language::English,
             },
         }
     }
@@ -583,10 +596,12 @@ impl Bot {
                 rule: format!("command:/{}", command.name),
                 entries: vec![(intent, command.entry.unwrap_or(file.default_entry))],
                 query: words,
+                language: Language::English,
             };
         };
         let matched = reading.matched;
         let text = reading.text.clone();
+        let language = reading.language;
         let routed = self.route_reading(reading, true, words);
         let urgent = routed
             .entries
@@ -608,6 +623,7 @@ impl Bot {
             rule: format!("command:/{}", command.name),
             entries: vec![(intent, entry)],
             query: words,
+            language,
         }
     }
 
