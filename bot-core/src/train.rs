@@ -485,3 +485,56 @@ fn model_alone(scores: &Scores, t: Thresholds) -> Classification {
         overdose_now: best == Label::OverdoseNow,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CORPUS: &str = "crisis\ten\tplain\ti want to end it all tonight\n\
+        crisis\ten\tplain\tim done with life, wrote the letters\n\
+        crisis-other\ten\tplain\tmy friend says she will end it\n\
+        overdose-now\ten\tplain\the is not breathing and his lips are blue\n\
+        overdose\ten\tplain\twhere do i get narcan\n\
+        meeting\ten\tplain\tany aa meetings tonight\n\
+        principle\ten\tplain\twhat does hope mean in recovery\n\
+        reminder\ten\tplain\tremind me at 8am\n\
+        other\ten\tplain\they how are you\n\
+        other\ten\tplain\tthis traffic is killing me lol\n";
+
+    fn small() -> Options {
+        Options {
+            bucket_bits: 12,
+            epochs: 3,
+            folds: 2,
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn the_same_corpus_gives_the_same_bytes() {
+        let bot = Bot::embedded().unwrap();
+        let corpus = Corpus::from_texts([("a.tsv", CORPUS)]).unwrap();
+        let once = train(&bot, &corpus, &small(), "test").model.to_bytes();
+        let again = train(&bot, &corpus, &small(), "test").model.to_bytes();
+        assert_eq!(once, again);
+        let model = Model::from_bytes(&once).unwrap();
+        assert_eq!(model.header().corpus_fingerprint, corpus.fingerprint());
+        let t = model.header();
+        assert!((0.005..=0.5).contains(&t.crisis_threshold), "{t:?}");
+    }
+
+    #[test]
+    fn a_trained_model_learns_its_corpus() {
+        let bot = Bot::embedded().unwrap();
+        let corpus = Corpus::from_texts([("a.tsv", CORPUS)]).unwrap();
+        let options = Options {
+            epochs: 30,
+            ..small()
+        };
+        let model = train(&bot, &corpus, &options, "test").model;
+        let scores = model.score(&bot.model_input("im done with life, wrote the letters"));
+        assert_eq!(scores.best(), Label::Crisis, "{scores:?}");
+        let scores = model.score(&bot.model_input("any aa meetings tonight"));
+        assert_eq!(scores.best(), Label::Meeting, "{scores:?}");
+    }
+}
