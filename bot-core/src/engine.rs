@@ -286,28 +286,17 @@ impl Bot {
     }
 
     /// The model's probabilities for a message.
-    pub fn scores(&self, text: &str) -> Option<Scores> {
-        Some(self.content.model.score(&self.model_input(text)))
+    pub fn scores(&self, text: &str) -> Scores {
+        self.content.model.score(&self.model_input(text))
     }
 
     /// The thresholds the model raises urgency at.
-    pub fn thresholds(&self) -> Option<Thresholds> {
+    pub fn thresholds(&self) -> Thresholds {
         let header = self.content.model.header();
-        Some(Thresholds {
+        Thresholds {
             crisis: header.crisis_threshold,
             overdose_now: header.overdose_now_threshold,
-        })
-    }
-
-    fn model_thresholds(&self) -> Thresholds {
-        self.thresholds().expect("a model is loaded")
-    }
-
-    /// The language of a message.
-    pub fn language(&self, text: &str) -> Language {
-        self.content
-            .language
-            .detect(&self.normalizer.normalize(text))
+        }
     }
 
     /// The model's view of a message, for `--explain`.
@@ -317,7 +306,7 @@ impl Bot {
         let leading = scores.best();
         ModelView {
             probabilities: Label::ALL.iter().map(|l| (*l, scores.of(*l))).collect(),
-            thresholds: self.model_thresholds(),
+            thresholds: self.thresholds(),
             top_features: self.content.model.top_features(&input, leading, 6),
             leading,
         }
@@ -337,10 +326,9 @@ impl Bot {
     pub fn combine(
         rules: Classification,
         everyday: bool,
-        scores: Option<&Scores>,
+        scores: &Scores,
         t: Thresholds,
     ) -> Classification {
-        let Some(scores) = scores else { return rules };
         if rules.intent == Intent::Crisis || rules.overdose_now {
             return rules;
         }
@@ -405,8 +393,8 @@ impl Bot {
                 Bot::combine(
                     rules,
                     everyday(rules.intent),
-                    Some(&reading.scores),
-                    self.model_thresholds(),
+                    &reading.scores,
+                    self.thresholds(),
                 )
             }
             None => Classification::other(),
@@ -504,8 +492,8 @@ impl Bot {
         let combined = Bot::combine(
             rules,
             command || everyday(rules.intent),
-            Some(&scores),
-            self.model_thresholds(),
+            &scores,
+            self.thresholds(),
         );
         let crisis = self.content.intent(Intent::Crisis);
         let someone_else = scores.of(Label::CrisisOther) > scores.of(Label::Crisis);

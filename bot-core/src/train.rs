@@ -214,7 +214,7 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
             .iter()
             .zip(rules.iter().zip(&held_out))
             .map(|(row, (rules, scores))| {
-                let combined = Bot::combine(rules.0, rules.1, Some(scores), thresholds);
+                let combined = Bot::combine(rules.0, rules.1, scores, thresholds);
                 (row, rules.0, *scores, combined)
             }),
         thresholds,
@@ -246,22 +246,18 @@ fn choose_thresholds(
     scores: &[Scores],
     options: &Options,
 ) -> Thresholds {
-    let recall =
-        |wanted: &dyn Fn(&Row) -> bool, caught: &dyn Fn(Classification) -> bool, t: Thresholds| {
-            let (mut total, mut found) = (0usize, 0usize);
-            for (i, row) in rows.iter().enumerate() {
-                if wanted(row) {
-                    total += 1;
-                    found += usize::from(caught(Bot::combine(
-                        rules[i].0,
-                        rules[i].1,
-                        Some(&scores[i]),
-                        t,
-                    )));
-                }
+    let recall = |wanted: &dyn Fn(&Row) -> bool,
+                  caught: &dyn Fn(Classification) -> bool,
+                  t: Thresholds| {
+        let (mut total, mut found) = (0usize, 0usize);
+        for (i, row) in rows.iter().enumerate() {
+            if wanted(row) {
+                total += 1;
+                found += usize::from(caught(Bot::combine(rules[i].0, rules[i].1, &scores[i], t)));
             }
-            found as f64 / total.max(1) as f64
-        };
+        }
+        found as f64 / total.max(1) as f64
+    };
     let search = |goal: f64,
                   score: &dyn Fn(&Scores) -> f32,
                   wanted: &dyn Fn(&Row) -> bool,
@@ -433,14 +429,11 @@ impl Figures {
 
     /// Measures the bot on `corpus` (a split it was not trained on).
     pub fn evaluate(bot: &Bot, corpus: &Corpus) -> Figures {
-        let thresholds = bot.thresholds().unwrap_or(Thresholds {
-            crisis: 1.0,
-            overdose_now: 1.0,
-        });
+        let thresholds = bot.thresholds();
         Figures::measure(
             corpus.rows.iter().map(|row| {
                 let rules = bot.classify_by_rules(&row.text).0;
-                let scores = bot.scores(&row.text).unwrap_or(Scores([0.0; Label::COUNT]));
+                let scores = bot.scores(&row.text);
                 (row, rules, scores, bot.classify(&row.text))
             }),
             thresholds,
