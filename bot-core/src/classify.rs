@@ -148,7 +148,7 @@ impl Classifier {
         for index in matches.iter() {
             let (intent, rule) = self.rule_of[index];
             if let Some(current) = decision {
-                // Within the deciding file, a rule whose entry the file prefers ("someone-else" over the
+                // Within the deciding file, a rule whose entry the file prefers ("danger-now" over the
                 // general crisis answer) takes over.
                 let file = content.intent(intent);
                 if intent == current.intent && !file.prefer_entries.is_empty() {

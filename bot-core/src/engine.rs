@@ -122,6 +122,11 @@ impl Classification {
         }
     }
 
+    /// A crisis or an overdose happening now: nothing can raise it further.
+    pub fn emergency(&self) -> bool {
+        self.intent == Intent::Crisis || self.overdose_now
+    }
+
     fn other() -> Self {
         Classification {
             intent: Intent::Other,
@@ -169,6 +174,8 @@ pub struct Bot {
 /// A message as the rules and the model read it.
 struct Reading {
     matched: Matched,
+    /// What the rules alone say.
+    rules: Classification,
     scores: Scores,
     /// The normalised text without idioms (with `Precision::Entry` only).
     text: String,
@@ -191,8 +198,7 @@ impl Bot {
     /// Compiles `content` into a bot.
     pub fn new(content: Content) -> Result<Bot, ContentError> {
         let classifier = Classifier::new(&content)?;
-        let words = lexicon(&content);
-        let normalizer = Normalizer::new(content.normalize.shorthand.clone(), words)
+        let normalizer = Normalizer::new(content.normalize.shorthand.clone(), lexicon(&content))
             .with_emoji(content.normalize.emoji.clone());
         Ok(Bot {
             content,
@@ -243,7 +249,7 @@ impl Bot {
     }
 
     /// Normalises `text`, blanks its idioms, matches the rules and scores it with the model; `None` when no
-    /// word is left. The model is skipped when the rules already found a crisis and `all_scores` is false.
+    /// word is left. The model is skipped when the rules already found an emergency and `all_scores` is false.
     fn read(&self, text: &str, precision: Precision, all_scores: bool) -> Option<Reading> {
         let normalized = self.normalizer.normalize(text);
         if normalized.is_empty() {
@@ -253,14 +259,9 @@ impl Bot {
         let matched = self
             .classifier
             .classify(&self.content, &stripped, precision);
-        // Already urgent by the rules: the model cannot raise it, only tell whose life is at risk.
-        let crisis = matched.decision.is_some_and(|d| d.intent == Intent::Crisis);
-        let overdose_now = matched.decision.is_some_and(|d| {
-            d.intent == Intent::Overdose && self.content.intent(d.intent).entries[d.entry].urgent
-        });
-        let scores = if overdose_now && !all_scores {
-            Scores::certain(Label::OverdoseNow)
-        } else if crisis && !all_scores {
+        let rules = self.rules_classification(matched);
+        // The model cannot raise an emergency the rules found (see `combine`), only tell whose life is at risk.
+        let scores = if rules.emergency() && !all_scores {
             Scores::certain(Label::Crisis)
         } else {
             self.content.model.score(&stripped)
@@ -274,6 +275,7 @@ impl Bot {
         };
         Some(Reading {
             matched,
+            rules,
             scores,
             text,
             language,
@@ -330,7 +332,7 @@ impl Bot {
         scores: &Scores,
         t: Thresholds,
     ) -> Classification {
-        if rules.intent == Intent::Crisis || rules.overdose_now {
+        if rules.emergency() {
             return rules;
         }
         let bar = |threshold: f32| {
@@ -357,10 +359,7 @@ impl Bot {
             return (self.command_classification(command, words), true);
         }
         match self.read(text, Precision::Intent, false) {
-            Some(reading) => {
-                let rules = self.rules_classification(reading.matched);
-                (rules, everyday(rules.intent))
-            }
+            Some(reading) => (reading.rules, everyday(reading.rules.intent)),
             None => (Classification::other(), false),
         }
     }
@@ -389,15 +388,12 @@ impl Bot {
             return self.command_classification(command, words);
         }
         match self.read(text, Precision::Intent, false) {
-            Some(reading) => {
-                let rules = self.rules_classification(reading.matched);
-                Bot::combine(
-                    rules,
-                    everyday(rules.intent),
-                    &reading.scores,
-                    self.thresholds(),
-                )
-            }
+            Some(reading) => Bot::combine(
+                reading.rules,
+                everyday(reading.rules.intent),
+                &reading.scores,
+                self.thresholds(),
+            ),
             None => Classification::other(),
         }
     }
@@ -438,7 +434,7 @@ impl Bot {
                         query: text,
                         language: Language::English,
                     },
-                    Some(reading) => self.route_reading(reading, false, text),
+                    Some(reading) => self.route_reading(&reading, false, text),
                 };
                 // Right after a crisis reply, anything that is not about something else keeps the lines in
                 // view.
@@ -482,39 +478,44 @@ impl Bot {
     /// The intent and entries of a message: the rules' answer, raised by the model when it finds someone at
     /// risk or an overdose happening now that no rule saw (see [`Bot::combine`]). With a crisis, an overdose
     /// happening now as well.
-    fn route_reading<'t>(&self, reading: Reading, command: bool, query: &'t str) -> Route<'t> {
+    fn route_reading<'t>(&self, reading: &Reading, command: bool, query: &'t str) -> Route<'t> {
         let Reading {
             matched,
+            rules,
             scores,
             text,
             language,
         } = reading;
-        let rules = self.rules_classification(matched);
+        let (matched, rules, language) = (*matched, *rules, *language);
         let combined = Bot::combine(
             rules,
             command || everyday(rules.intent),
-            &scores,
+            scores,
             self.thresholds(),
         );
         let crisis = self.content.intent(Intent::Crisis);
-        let someone_else = scores.of(Label::CrisisOther) > scores.of(Label::Crisis);
-        // Danger right now (a topic of an urgent crisis entry) comes before whose life it is.
-        let danger = self
-            .classifier
-            .best_topic_where(Intent::Crisis, &text, |e| crisis.entries[e].urgent);
-        let crisis_entry = match danger {
-            Some(entry) => entry,
-            None if someone_else => crisis.someone_else_entry.expect("validated at load"),
-            None => crisis.default_entry,
+        // Worked out only for a crisis answer: danger right now (a topic of an urgent crisis entry) comes
+        // before whose life it is.
+        let crisis_entry = || {
+            let danger = self
+                .classifier
+                .best_topic_where(Intent::Crisis, text, |e| crisis.entries[e].urgent);
+            match danger {
+                Some(entry) => entry,
+                None if scores.of(Label::CrisisOther) > scores.of(Label::Crisis) => {
+                    crisis.someone_else_entry.expect("validated at load")
+                }
+                None => crisis.default_entry,
+            }
         };
         if combined != rules {
             let (intent, entry) = if combined.intent == Intent::Crisis {
-                (Intent::Crisis, crisis_entry)
+                (Intent::Crisis, crisis_entry())
             } else {
                 let overdose = self.content.intent(Intent::Overdose);
                 let entry = self
                     .classifier
-                    .best_topic_where(Intent::Overdose, &text, |e| overdose.entries[e].urgent)
+                    .best_topic_where(Intent::Overdose, text, |e| overdose.entries[e].urgent)
                     .unwrap_or_else(|| overdose.now_entry.expect("validated at load"));
                 (Intent::Overdose, entry)
             };
@@ -537,7 +538,7 @@ impl Bot {
         if let Some(first) = route.entries.first_mut()
             && *first == (Intent::Crisis, crisis.default_entry)
         {
-            first.1 = crisis_entry;
+            first.1 = crisis_entry();
         }
         route
     }
@@ -588,10 +589,7 @@ impl Bot {
                 language: Language::English,
             };
         };
-        let matched = reading.matched;
-        let text = reading.text.clone();
-        let language = reading.language;
-        let routed = self.route_reading(reading, true, words);
+        let routed = self.route_reading(&reading, true, words);
         let urgent = routed
             .entries
             .iter()
@@ -599,11 +597,11 @@ impl Bot {
         if urgent {
             return routed;
         }
-        let entry = match matched.decision {
+        let entry = match reading.matched.decision {
             Some(d) if d.intent == intent => d.entry,
             _ => self
                 .classifier
-                .best_topic(intent, &text)
+                .best_topic(intent, &reading.text)
                 .or(command.entry)
                 .unwrap_or(file.default_entry),
         };
@@ -612,7 +610,7 @@ impl Bot {
             rule: format!("command:/{}", command.name),
             entries: vec![(intent, entry)],
             query: words,
-            language,
+            language: reading.language,
         }
     }
 

@@ -156,7 +156,7 @@ impl fmt::Display for Gram<'_> {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0100_0000_01b3;
 /// Seeds that keep words, word pairs and character runs apart in the hash space.
 const SEED_WORD: u64 = FNV_OFFSET ^ 0x57;
@@ -167,8 +167,9 @@ const CHARS_MIN: usize = 3;
 /// ...to this one.
 const CHARS_MAX: usize = 5;
 
+/// One byte of FNV-1a (also the normaliser's word hasher).
 #[inline]
-fn fnv_step(hash: u64, byte: u8) -> u64 {
+pub(crate) fn fnv_step(hash: u64, byte: u8) -> u64 {
     (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
 }
 

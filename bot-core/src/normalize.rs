@@ -19,16 +19,14 @@ impl Hasher for FnvHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut hash = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
+        let hash = if self.0 == 0 {
+            crate::model::FNV_OFFSET
         } else {
             self.0
         };
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = hash;
+        self.0 = bytes
+            .iter()
+            .fold(hash, |h, &b| crate::model::fnv_step(h, b));
     }
 }
 

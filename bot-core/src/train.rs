@@ -336,30 +336,23 @@ impl Tally {
         }
     }
 
-    fn ratio(part: usize, whole: usize) -> String {
+    /// `0.322 (88/273)`, or `-` when there is nothing to count.
+    fn share(part: usize, whole: usize) -> String {
         if whole == 0 {
             "-".into()
         } else {
-            format!("{:.3}", part as f64 / whole as f64)
+            format!("{:.3} ({part}/{whole})", part as f64 / whole as f64)
         }
     }
 
     /// One line: crisis recall, false crisis, overdose-now urgent, 6-way accuracy, with counts.
     pub fn line(&self) -> String {
         format!(
-            "crisis recall {} ({}/{}) | false crisis {} ({}/{}) | overdose-now urgent {} ({}/{}) | 6-way {} ({}/{})",
-            Tally::ratio(self.crisis_found, self.crisis),
-            self.crisis_found,
-            self.crisis,
-            Tally::ratio(self.false_crisis, self.not_crisis),
-            self.false_crisis,
-            self.not_crisis,
-            Tally::ratio(self.overdose_now_urgent, self.overdose_now),
-            self.overdose_now_urgent,
-            self.overdose_now,
-            Tally::ratio(self.intent_right, self.rows),
-            self.intent_right,
-            self.rows,
+            "crisis recall {} | false crisis {} | overdose-now urgent {} | 6-way {}",
+            Tally::share(self.crisis_found, self.crisis),
+            Tally::share(self.false_crisis, self.not_crisis),
+            Tally::share(self.overdose_now_urgent, self.overdose_now),
+            Tally::share(self.intent_right, self.rows),
         )
     }
 }
