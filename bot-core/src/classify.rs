@@ -1,6 +1,6 @@
 //! Rule matching: every rule of every intent file in one `RegexSet`, matched once per message.
 
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder, SetMatches};
 use std::borrow::Cow;
 
 use crate::content::{Content, ContentError, IntentContent};
@@ -42,6 +42,16 @@ pub enum Precision {
     Intent,
     /// The entry that answers, too (`respond`).
     Entry,
+}
+
+/// Which rules to match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rules {
+    All,
+    /// All but the emergency rules the model may overrule.
+    Strict,
+    /// All but the rules of an emergency.
+    Everyday,
 }
 
 /// Compiled rules.
@@ -138,15 +148,44 @@ impl Classifier {
         }
     }
 
-    /// Matches normalised, idiom-free text against every rule. With `Precision::Intent` the answering entry
+    /// The rules that match normalised, idiom-free text.
+    pub fn matches(&self, text: &str) -> SetMatches {
+        self.rules.matches(text.as_bytes())
+    }
+
+    /// Decides from the rules that match normalised, idiom-free text. With `Precision::Intent` the answering entry
     /// is only worked out where it decides urgency (crisis and overdose files); elsewhere it is the file's
     /// default entry, which is enough to know the intent.
-    pub fn classify(&self, content: &Content, text: &str, precision: Precision) -> Matched {
-        let matches = self.rules.matches(text.as_bytes());
+    ///
+    /// `matches` are the rules that match `text` ([`Classifier::matches`]). `rules` leaves some out: the
+    /// emergency rules (every crisis rule, and overdose rules whose answer is urgent) that the model may
+    /// overrule, or all of them (see `Bot::combine`).
+    pub fn classify(
+        &self,
+        content: &Content,
+        text: &str,
+        matches: &SetMatches,
+        precision: Precision,
+        rules: Rules,
+    ) -> Matched {
         let mut decision: Option<Decision> = None;
         let mut overdose_now = None;
         for index in matches.iter() {
             let (intent, rule) = self.rule_of[index];
+            let left_out = match rules {
+                Rules::All => false,
+                Rules::Strict => content.intent(intent).rules[rule].overrulable,
+                Rules::Everyday => true,
+            };
+            if left_out
+                && (intent == Intent::Crisis
+                    || (self.has_urgent[intent.rank()]
+                        && self
+                            .answer(content.intent(intent), rule, text, Precision::Entry)
+                            .is_none_or(|entry| content.intent(intent).entries[entry].urgent)))
+            {
+                continue;
+            }
             if let Some(current) = decision {
                 // Within the deciding file, a rule whose entry the file prefers ("danger-now" over the
                 // general crisis answer) takes over.

@@ -100,6 +100,9 @@ pub struct Rule {
     pub entry: Option<usize>,
     /// The rule counts only when a topic of the file matches too.
     pub requires_topic: bool,
+    /// The phrase is as common in jest, in stories and in news as in danger ("my mom will kill me", "lost my
+    /// buddy to suicide"): the model may overrule this rule when it is all but sure nobody is at risk.
+    pub overrulable: bool,
 }
 
 /// One answer.
@@ -495,6 +498,7 @@ fn build_intent(
             pattern: r.pattern,
             entry,
             requires_topic: r.requires_topic,
+            overrulable: r.overrulable,
         });
     }
     let mut commands = Vec::with_capacity(raw.command.len());
@@ -607,6 +611,8 @@ struct RawRule {
     entry: Option<String>,
     #[serde(default)]
     requires_topic: bool,
+    #[serde(default)]
+    overrulable: bool,
 }
 
 #[derive(Deserialize)]

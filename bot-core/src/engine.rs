@@ -5,7 +5,7 @@ use meetings::{Catalog, Coordinates, Tz};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use crate::classify::{Classifier, Decision, Matched, Precision, lexicon};
+use crate::classify::{Classifier, Decision, Matched, Precision, Rules, lexicon};
 use crate::content::{Command, Content, ContentError, Entry};
 use crate::intent::Intent;
 use crate::language::Language;
@@ -149,6 +149,23 @@ impl Thresholds {
     /// The model's probability at which it raises a message that a command or an everyday rule read (0.1 to 0.5
     /// did alike in cross-validation; 0.5 missed the most).
     pub const OVER_A_RULE: f32 = 0.2;
+    /// Below this probability of any emergency, the model overrules an emergency rule: the phrase was a joke,
+    /// a story or someone else's news ("my mom's gonna kill me lol", "lost my buddy to suicide in 2015"). In
+    /// cross-validation, 0.01 took a sixth of the false crisis replies away at the same recall (BENCHMARKS.md).
+    pub const RULE_FLOOR: f32 = 0.01;
+}
+
+/// What the rules said of a message: with the model's scores, what [`Bot::combine`] decides from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RulesReading {
+    /// The rules' answer.
+    pub said: Classification,
+    /// Only rules the model may overrule found an emergency.
+    pub overrulable: bool,
+    /// Their answer without the rules of an emergency: what stands when the model overrules them.
+    pub without_emergency: Classification,
+    /// A command read the message.
+    pub command: bool,
 }
 
 /// What the learned scorer said of one message, for `--explain`. Holds pieces of the message: show it to the
@@ -176,6 +193,8 @@ struct Reading {
     matched: Matched,
     /// What the rules alone say.
     rules: Classification,
+    /// The match without the rules of an emergency, when the model overrules them (see [`Bot::combine`]).
+    overruled: Option<Matched>,
     scores: Scores,
     /// The normalised text without idioms (with `Precision::Entry` only).
     text: String,
@@ -249,23 +268,25 @@ impl Bot {
     }
 
     /// Normalises `text`, blanks its idioms, matches the rules and scores it with the model; `None` when no
-    /// word is left. The model is skipped when the rules already found an emergency and `all_scores` is false.
-    fn read(&self, text: &str, precision: Precision, all_scores: bool) -> Option<Reading> {
+    /// word is left.
+    fn read(&self, text: &str, precision: Precision) -> Option<Reading> {
         let normalized = self.normalizer.normalize(text);
         if normalized.is_empty() {
             return None;
         }
         let stripped = self.classifier.strip_idioms(&normalized);
-        let matched = self
-            .classifier
-            .classify(&self.content, &stripped, precision);
-        let rules = self.rules_classification(matched);
-        // The model cannot raise an emergency the rules found (see `combine`), only tell whose life is at risk.
-        let scores = if rules.emergency() && !all_scores {
-            Scores::certain(Label::Crisis)
-        } else {
-            self.content.model.score(&stripped)
+        let matches = self.classifier.matches(&stripped);
+        let decide = |rules| {
+            self.classifier
+                .classify(&self.content, &stripped, &matches, precision, rules)
         };
+        let matched = decide(Rules::All);
+        let rules = self.rules_classification(matched);
+        let scores = self.content.model.score(&stripped);
+        let overruled = (rules.emergency()
+            && Bot::overrules(&scores)
+            && !self.rules_classification(decide(Rules::Strict)).emergency())
+        .then(|| decide(Rules::Everyday));
         let (text, language) = match precision {
             Precision::Entry => (
                 stripped.into_owned(),
@@ -276,10 +297,23 @@ impl Bot {
         Some(Reading {
             matched,
             rules,
+            overruled,
             scores,
             text,
             language,
         })
+    }
+
+    /// What the rules said of a reading, for [`Bot::combine`] with the reading's own scores.
+    fn rules_reading(&self, reading: &Reading, command: bool) -> RulesReading {
+        RulesReading {
+            said: reading.rules,
+            overrulable: reading.overruled.is_some(),
+            without_emergency: reading
+                .overruled
+                .map_or(reading.rules, |m| self.rules_classification(m)),
+            command,
+        }
     }
 
     /// The text the model reads: normalised, idioms blanked out.
@@ -315,28 +349,27 @@ impl Bot {
         }
     }
 
-    /// Rules and model together, safety first: the model may raise a message to a crisis or an overdose
-    /// happening now, never lower what the rules found, and leaves the rules' other intents alone.
+    /// Rules and model together, safety first: the model raises a message to a crisis or an overdose happening
+    /// now, and leaves the rules' other intents alone.
     ///
-    /// - crisis if the rules say crisis, or the model's probability of someone at risk reaches its threshold
-    ///   and the rules did not say overdose;
-    /// - overdose now if the rules say so, or the model's probability of it reaches its threshold and is
-    ///   above its probability of a crisis.
+    /// - an emergency the rules found stands, unless only rules marked `overrulable` found it and the model is
+    ///   all but sure that nobody is at risk (below [`Thresholds::RULE_FLOOR`]): then the rules' other reading
+    ///   stands;
+    /// - overdose now if the model's probability of it reaches its threshold and is above its probability of a
+    ///   crisis;
+    /// - crisis if the model's probability of someone at risk reaches its threshold and the rules did not say
+    ///   overdose (whose answers all carry the 911 line).
     ///
-    /// When a command, or a rule of an everyday intent, read the message (`everyday`: a reminder request, a
-    /// meeting search, a question about a principle), that is evidence too: the model then raises the message
-    /// only at [`Thresholds::OVER_A_RULE`] or above.
-    pub fn combine(
-        rules: Classification,
-        everyday: bool,
-        scores: &Scores,
-        t: Thresholds,
-    ) -> Classification {
-        if rules.emergency() {
-            return rules;
+    /// When a command, or a rule of a non-urgent intent, read the message (a reminder request, a meeting
+    /// search, a question about a principle or about overdose), that is evidence too: the model then raises
+    /// the message only at [`Thresholds::OVER_A_RULE`] or above.
+    pub fn combine(rules: RulesReading, scores: &Scores, t: Thresholds) -> Classification {
+        if rules.said.emergency() && !(rules.overrulable && Bot::overrules(scores)) {
+            return rules.said;
         }
+        let rules_say = rules.without_emergency;
         let bar = |threshold: f32| {
-            if everyday {
+            if rules.command || everyday(rules_say) {
                 threshold.max(Thresholds::OVER_A_RULE)
             } else {
                 threshold
@@ -346,21 +379,51 @@ impl Bot {
         if overdose_now >= bar(t.overdose_now) && overdose_now >= scores.crisis() {
             return Classification::overdose_now();
         }
-        if scores.crisis() >= bar(t.crisis) && rules.intent != Intent::Overdose {
+        if scores.crisis() >= bar(t.crisis) && rules_say.intent != Intent::Overdose {
             return Classification::crisis();
         }
-        rules
+        rules_say
     }
 
-    /// The intent of a message by the rules alone (for measuring them), and whether a command or a rule of an
-    /// everyday intent read it (see [`Bot::combine`]).
-    pub fn classify_by_rules(&self, text: &str) -> (Classification, bool) {
+    /// Whether the model is sure enough that nobody is at risk to overrule an emergency rule.
+    fn overrules(scores: &Scores) -> bool {
+        scores.crisis() + scores.of(Label::OverdoseNow) < Thresholds::RULE_FLOOR
+    }
+
+    /// What the rules alone say of a message (for measuring them, and for [`Bot::combine`] with other scores).
+    pub fn classify_by_rules(&self, text: &str) -> RulesReading {
         if let Some((command, words)) = self.command(text) {
-            return (self.command_classification(command, words), true);
+            let said = self.command_classification(command, words);
+            return RulesReading {
+                said,
+                overrulable: false,
+                without_emergency: said,
+                command: true,
+            };
         }
-        match self.read(text, Precision::Intent, false) {
-            Some(reading) => (reading.rules, everyday(reading.rules.intent)),
-            None => (Classification::other(), false),
+        let normalized = self.normalizer.normalize(text);
+        let stripped = self.classifier.strip_idioms(&normalized);
+        let matches = self.classifier.matches(&stripped);
+        let decide = |rules| {
+            self.rules_classification(self.classifier.classify(
+                &self.content,
+                &stripped,
+                &matches,
+                Precision::Intent,
+                rules,
+            ))
+        };
+        let said = decide(Rules::All);
+        let overrulable = said.emergency() && !decide(Rules::Strict).emergency();
+        RulesReading {
+            said,
+            overrulable,
+            without_emergency: if overrulable {
+                decide(Rules::Everyday)
+            } else {
+                said
+            },
+            command: false,
         }
     }
 
@@ -387,10 +450,9 @@ impl Bot {
         if let Some((command, words)) = self.command(text) {
             return self.command_classification(command, words);
         }
-        match self.read(text, Precision::Intent, false) {
+        match self.read(text, Precision::Intent) {
             Some(reading) => Bot::combine(
-                reading.rules,
-                everyday(reading.rules.intent),
+                self.rules_reading(&reading, false),
                 &reading.scores,
                 self.thresholds(),
             ),
@@ -423,7 +485,7 @@ impl Bot {
             Some((command, words)) => self.route_command(command, words),
             None => {
                 let other = self.content.intent(Intent::Other);
-                let mut route = match self.read(text, Precision::Entry, true) {
+                let mut route = match self.read(text, Precision::Entry) {
                     None => Route {
                         intent: Intent::Other,
                         rule: "other:empty-input".into(),
@@ -479,20 +541,23 @@ impl Bot {
     /// risk or an overdose happening now that no rule saw (see [`Bot::combine`]). With a crisis, an overdose
     /// happening now as well.
     fn route_reading<'t>(&self, reading: &Reading, command: bool, query: &'t str) -> Route<'t> {
+        let rules_reading = self.rules_reading(reading, command);
+        let combined = Bot::combine(rules_reading, &reading.scores, self.thresholds());
         let Reading {
             matched,
-            rules,
+            overruled,
             scores,
             text,
             language,
+            ..
         } = reading;
-        let (matched, rules, language) = (*matched, *rules, *language);
-        let combined = Bot::combine(
-            rules,
-            command || everyday(rules.intent),
-            scores,
-            self.thresholds(),
-        );
+        let language = *language;
+        // The rules' reading that stands: all of them, or all but the emergency rules the model overruled.
+        let overruled = overruled.filter(|_| !combined.emergency());
+        let (matched, rules) = match overruled {
+            Some(everyday) => (everyday, rules_reading.without_emergency),
+            None => (*matched, rules_reading.said),
+        };
         let crisis = self.content.intent(Intent::Crisis);
         // Worked out only for a crisis answer: danger right now (a topic of an urgent crisis entry) comes
         // before whose life it is.
@@ -534,6 +599,13 @@ impl Bot {
         }
         let mut route = self.route_matched(matched, query);
         route.language = language;
+        if let (Some(_), Some(d)) = (overruled, reading.matched.decision) {
+            route.rule += &format!(
+                " (the model overruled {}:{})",
+                d.intent,
+                self.content.intent(d.intent).rules[d.rule].id
+            );
+        }
         // The general crisis answer gives way to the someone-else answer when the model reads it so.
         if let Some(first) = route.entries.first_mut()
             && *first == (Intent::Crisis, crisis.default_entry)
@@ -580,7 +652,7 @@ impl Bot {
     fn route_command<'t>(&self, command: &Command, words: &'t str) -> Route<'t> {
         let intent = command.intent;
         let file = self.content.intent(intent);
-        let Some(reading) = self.read(words, Precision::Entry, true) else {
+        let Some(reading) = self.read(words, Precision::Entry) else {
             return Route {
                 intent,
                 rule: format!("command:/{}", command.name),
@@ -695,12 +767,14 @@ impl Bot {
     }
 }
 
-/// Reminders, meetings and principles: what a rule of these intents reads is evidence against an emergency.
-fn everyday(intent: Intent) -> bool {
-    matches!(
-        intent,
-        Intent::Reminder | Intent::Meeting | Intent::Principle
-    )
+/// Reminders, meetings, principles and overdose information: what a rule of these reads is evidence against
+/// an emergency.
+fn everyday(rules: Classification) -> bool {
+    match rules.intent {
+        Intent::Reminder | Intent::Meeting | Intent::Principle => true,
+        Intent::Overdose => !rules.urgent,
+        Intent::Crisis | Intent::Other => false,
+    }
 }
 
 /// An entry's blocks, under its title when it has one.

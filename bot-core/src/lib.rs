@@ -20,7 +20,9 @@ mod service;
 pub mod train;
 
 pub use content::{Command, Content, ContentError};
-pub use engine::{Bot, ChatKind, Classification, Context, ModelView, Platform, Thresholds};
+pub use engine::{
+    Bot, ChatKind, Classification, Context, ModelView, Platform, RulesReading, Thresholds,
+};
 pub use intent::Intent;
 pub use reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
 pub use service::{ChatRef, Coordinates, DeliveryError, Menu, Message, Responder};

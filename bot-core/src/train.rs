@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::corpus::{Corpus, Row};
-use crate::engine::{Bot, Classification, Thresholds};
+use crate::engine::{Bot, Classification, RulesReading, Thresholds};
 use crate::intent::Intent;
 use crate::language::Language;
 use crate::model::{Header, Label, Model, Scores, bucket, for_each_feature, softmax};
@@ -34,12 +34,12 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            bucket_bits: 16,
+            bucket_bits: 18,
             epochs: 12,
             learning_rate: 0.2,
             l2: 1e-4,
             folds: 5,
-            crisis_recall: 0.92,
+            crisis_recall: 0.94,
             overdose_now_recall: 0.97,
             priors: [0.03, 0.01, 0.01, 0.05, 0.10, 0.15, 0.10, 0.55],
         }
@@ -171,7 +171,7 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
         .iter()
         .map(|r| example(bot, &r.text, r.label, bits))
         .collect();
-    let rules: Vec<(Classification, bool)> = corpus
+    let rules: Vec<RulesReading> = corpus
         .rows
         .iter()
         .map(|r| bot.classify_by_rules(&r.text))
@@ -214,8 +214,8 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
             .iter()
             .zip(rules.iter().zip(&held_out))
             .map(|(row, (rules, scores))| {
-                let combined = Bot::combine(rules.0, rules.1, scores, thresholds);
-                (row, rules.0, *scores, combined)
+                let combined = Bot::combine(*rules, scores, thresholds);
+                (row, rules.said, *scores, combined)
             }),
         thresholds,
     );
@@ -242,22 +242,21 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
 /// from 0.5 down to 0.005, deciding each row exactly as [`Bot::combine`] does.
 fn choose_thresholds(
     rows: &[Row],
-    rules: &[(Classification, bool)],
+    rules: &[RulesReading],
     scores: &[Scores],
     options: &Options,
 ) -> Thresholds {
-    let recall = |wanted: &dyn Fn(&Row) -> bool,
-                  caught: &dyn Fn(Classification) -> bool,
-                  t: Thresholds| {
-        let (mut total, mut found) = (0usize, 0usize);
-        for (i, row) in rows.iter().enumerate() {
-            if wanted(row) {
-                total += 1;
-                found += usize::from(caught(Bot::combine(rules[i].0, rules[i].1, &scores[i], t)));
+    let recall =
+        |wanted: &dyn Fn(&Row) -> bool, caught: &dyn Fn(Classification) -> bool, t: Thresholds| {
+            let (mut total, mut found) = (0usize, 0usize);
+            for (i, row) in rows.iter().enumerate() {
+                if wanted(row) {
+                    total += 1;
+                    found += usize::from(caught(Bot::combine(rules[i], &scores[i], t)));
+                }
             }
-        }
-        found as f64 / total.max(1) as f64
-    };
+            found as f64 / total.max(1) as f64
+        };
     let search = |goal: f64,
                   score: &dyn Fn(&Scores) -> f32,
                   wanted: &dyn Fn(&Row) -> bool,
@@ -425,7 +424,7 @@ impl Figures {
         let thresholds = bot.thresholds();
         Figures::measure(
             corpus.rows.iter().map(|row| {
-                let rules = bot.classify_by_rules(&row.text).0;
+                let rules = bot.classify_by_rules(&row.text).said;
                 let scores = bot.scores(&row.text);
                 (row, rules, scores, bot.classify(&row.text))
             }),

@@ -93,10 +93,9 @@ fn idioms_do_not_trip_the_crisis_rules() {
     ] {
         assert_ne!(ask(text).intent, Intent::Crisis, "{text}");
     }
-    // A threat in jest: the idiom rules leave it alone; the model reads a threat from another person and, when
-    // in doubt, the bot answers it as a crisis (issue 11: the model may raise urgency, never lower it).
+    // A threat in jest: the idiom rules leave it alone (whatever the model then reads).
     let jest = "my brother said he's gonna kill me if i eat his fries 😂";
-    assert_ne!(bot().classify_by_rules(jest).0.intent, Intent::Crisis);
+    assert_ne!(bot().classify_by_rules(jest).said.intent, Intent::Crisis);
 }
 
 #[test]
