@@ -153,6 +153,9 @@ impl Thresholds {
     /// a story or someone else's news ("my mom's gonna kill me lol", "lost my buddy to suicide in 2015"). In
     /// cross-validation, 0.01 took a sixth of the false crisis replies away at the same recall (BENCHMARKS.md).
     pub const RULE_FLOOR: f32 = 0.01;
+    /// When no rule matched, the model's probability at which it chooses a meeting search, a principle or
+    /// overdose information (never a reminder: that changes what is stored).
+    pub const CHOOSE_AN_INTENT: f32 = 0.85;
 }
 
 /// What the rules said of a message: with the model's scores, what [`Bot::combine`] decides from.
@@ -164,6 +167,8 @@ pub struct RulesReading {
     pub overrulable: bool,
     /// Their answer without the rules of an emergency: what stands when the model overrules them.
     pub without_emergency: Classification,
+    /// No rule matched (besides those the model overrules): the model may choose a non-urgent intent.
+    pub silent: bool,
     /// A command read the message.
     pub command: bool,
 }
@@ -282,11 +287,15 @@ impl Bot {
         };
         let matched = decide(Rules::All);
         let rules = self.rules_classification(matched);
-        let scores = self.content.model.score(&stripped);
-        let overruled = (rules.emergency()
-            && Bot::overrules(&scores)
-            && !self.rules_classification(decide(Rules::Strict)).emergency())
-        .then(|| decide(Rules::Everyday));
+        let overrulable =
+            rules.emergency() && !self.rules_classification(decide(Rules::Strict)).emergency();
+        // Past an emergency that no model can overrule, the scores only choose between crisis answers.
+        let scores = if rules.emergency() && !overrulable && precision == Precision::Intent {
+            Scores::certain(Label::Crisis)
+        } else {
+            self.content.model.score(&stripped)
+        };
+        let overruled = (overrulable && Bot::overrules(&scores)).then(|| decide(Rules::Everyday));
         let (text, language) = match precision {
             Precision::Entry => (
                 stripped.into_owned(),
@@ -312,6 +321,11 @@ impl Bot {
             without_emergency: reading
                 .overruled
                 .map_or(reading.rules, |m| self.rules_classification(m)),
+            silent: reading
+                .overruled
+                .unwrap_or(reading.matched)
+                .decision
+                .is_none(),
             command,
         }
     }
@@ -360,6 +374,9 @@ impl Bot {
     /// - crisis if the model's probability of someone at risk reaches its threshold and the rules did not say
     ///   overdose (whose answers all carry the 911 line).
     ///
+    /// - when no rule matched, a meeting search, a principle or overdose information if the model is sure
+    ///   enough ([`Thresholds::CHOOSE_AN_INTENT`]).
+    ///
     /// When a command, or a rule of a non-urgent intent, read the message (a reminder request, a meeting
     /// search, a question about a principle or about overdose), that is evidence too: the model then raises
     /// the message only at [`Thresholds::OVER_A_RULE`] or above.
@@ -382,6 +399,17 @@ impl Bot {
         if scores.crisis() >= bar(t.crisis) && rules_say.intent != Intent::Overdose {
             return Classification::crisis();
         }
+        let best = scores.best();
+        if rules.silent
+            && matches!(best, Label::Overdose | Label::Meeting | Label::Principle)
+            && scores.of(best) >= Thresholds::CHOOSE_AN_INTENT
+        {
+            return Classification {
+                intent: best.intent(),
+                urgent: false,
+                overdose_now: false,
+            };
+        }
         rules_say
     }
 
@@ -398,6 +426,7 @@ impl Bot {
                 said,
                 overrulable: false,
                 without_emergency: said,
+                silent: false,
                 command: true,
             };
         }
@@ -405,24 +434,23 @@ impl Bot {
         let stripped = self.classifier.strip_idioms(&normalized);
         let matches = self.classifier.matches(&stripped);
         let decide = |rules| {
-            self.rules_classification(self.classifier.classify(
-                &self.content,
-                &stripped,
-                &matches,
-                Precision::Intent,
-                rules,
-            ))
+            self.classifier
+                .classify(&self.content, &stripped, &matches, Precision::Intent, rules)
         };
-        let said = decide(Rules::All);
-        let overrulable = said.emergency() && !decide(Rules::Strict).emergency();
+        let matched = decide(Rules::All);
+        let said = self.rules_classification(matched);
+        let overrulable =
+            said.emergency() && !self.rules_classification(decide(Rules::Strict)).emergency();
+        let standing = if overrulable {
+            decide(Rules::Everyday)
+        } else {
+            matched
+        };
         RulesReading {
             said,
             overrulable,
-            without_emergency: if overrulable {
-                decide(Rules::Everyday)
-            } else {
-                said
-            },
+            without_emergency: self.rules_classification(standing),
+            silent: standing.decision.is_none(),
             command: false,
         }
     }
@@ -574,20 +602,24 @@ impl Bot {
             }
         };
         if combined != rules {
-            let (intent, entry) = if combined.intent == Intent::Crisis {
-                (Intent::Crisis, crisis_entry())
-            } else {
+            let intent = combined.intent;
+            let (entry, label) = if intent == Intent::Crisis {
+                (crisis_entry(), Label::Crisis)
+            } else if combined.overdose_now {
                 let overdose = self.content.intent(Intent::Overdose);
                 let entry = self
                     .classifier
                     .best_topic_where(Intent::Overdose, text, |e| overdose.entries[e].urgent)
                     .unwrap_or_else(|| overdose.now_entry.expect("validated at load"));
-                (Intent::Overdose, entry)
-            };
-            let label = if combined.overdose_now {
-                Label::OverdoseNow
+                (entry, Label::OverdoseNow)
             } else {
-                Label::Crisis
+                // A non-urgent intent the model chose where no rule matched.
+                let file = self.content.intent(intent);
+                let entry = self
+                    .classifier
+                    .best_topic_where(intent, text, |e| !file.entries[e].urgent)
+                    .unwrap_or(file.default_entry);
+                (entry, scores.best())
             };
             return Route {
                 intent,
