@@ -377,9 +377,9 @@ impl Bot {
     /// - when no rule matched, a meeting search, a principle or overdose information if the model is sure
     ///   enough ([`Thresholds::CHOOSE_AN_INTENT`]).
     ///
-    /// When a command, or a rule of a non-urgent intent, read the message (a reminder request, a meeting
-    /// search, a question about a principle or about overdose), that is evidence too: the model then raises
-    /// the message only at [`Thresholds::OVER_A_RULE`] or above.
+    /// When a command, or a rule of an everyday intent, read the message (a reminder request, a meeting search,
+    /// a question about a principle), that is evidence too: the model then raises the message only at
+    /// [`Thresholds::OVER_A_RULE`] or above.
     pub fn combine(rules: RulesReading, scores: &Scores, t: Thresholds) -> Classification {
         if rules.said.emergency() && !(rules.overrulable && Bot::overrules(scores)) {
             return rules.said;
@@ -799,14 +799,14 @@ impl Bot {
     }
 }
 
-/// Reminders, meetings, principles and overdose information: what a rule of these reads is evidence against
-/// an emergency.
+/// Reminders, meetings and principles: what a rule of these intents reads is evidence against an emergency.
+/// (Not overdose information: "how long after narcan should he wake up? it's been 3 minutes" is an overdose
+/// happening now.)
 fn everyday(rules: Classification) -> bool {
-    match rules.intent {
-        Intent::Reminder | Intent::Meeting | Intent::Principle => true,
-        Intent::Overdose => !rules.urgent,
-        Intent::Crisis | Intent::Other => false,
-    }
+    matches!(
+        rules.intent,
+        Intent::Reminder | Intent::Meeting | Intent::Principle
+    )
 }
 
 /// An entry's blocks, under its title when it has one.
