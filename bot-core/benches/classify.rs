@@ -1,4 +1,5 @@
-//! Classification throughput on a realistic mix and on the varied training corpus, and reply latency (mean from criterion, p50/p99 printed).
+//! Classification throughput on a realistic mix and on the varied training corpus, and reply latency (mean from
+//! criterion, p50/p99 printed).
 //! Run: `cargo bench -p bot-core --bench classify`.
 
 use bot_core::{Bot, Context, Platform};

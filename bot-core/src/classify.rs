@@ -72,20 +72,11 @@ pub struct Classifier {
 impl Classifier {
     /// Compiles the rules, topics and idioms of `content`.
     pub fn new(content: &Content) -> Result<Classifier, ContentError> {
-        let mut patterns = Vec::new();
         let mut rule_of = Vec::new();
-        for file in &content.intents {
-            for (index, rule) in file.rules.iter().enumerate() {
-                patterns.push(rule.pattern.as_str());
-                rule_of.push((file.intent, index));
-            }
-        }
         let mut rules = Vec::new();
-        for (file, first) in content.intents.iter().scan(0, |first, file| {
-            let at = *first;
-            *first += file.rules.len();
-            Some((file, at))
-        }) {
+        for file in &content.intents {
+            let first = rule_of.len();
+            rule_of.extend((0..file.rules.len()).map(|index| (file.intent, index)));
             let patterns: Vec<&str> = file.rules.iter().map(|r| r.pattern.as_str()).collect();
             let set = set_builder(&patterns).build().map_err(|_| {
                 // Find the rule at fault, for an error that names it.

@@ -151,7 +151,7 @@ impl Thresholds {
     pub const OVER_A_RULE: f32 = 0.2;
     /// Below this probability of any emergency, the model overrules an emergency rule: the phrase was a joke,
     /// a story or someone else's news ("my mom's gonna kill me lol", "lost my buddy to suicide in 2015"). In
-    /// cross-validation, 0.01 took a sixth of the false crisis replies away at the same recall (BENCHMARKS.md).
+    /// cross-validation, 0.01 took about a seventh of the false crisis replies away at the same recall (BENCHMARKS.md).
     pub const RULE_FLOOR: f32 = 0.01;
     /// When no rule matched, the model's probability at which it chooses a meeting search, a principle or
     /// overdose information (never a reminder: that changes what is stored).
@@ -198,8 +198,9 @@ struct Reading {
     matched: Matched,
     /// What the rules alone say.
     rules: Classification,
-    /// The match without the rules of an emergency, when the model overrules them (see [`Bot::combine`]).
-    overruled: Option<Matched>,
+    /// When only rules the model may overrule found an emergency: the match without the rules of an
+    /// emergency, which stands if the model overrules them (see [`Bot::combine`]).
+    everyday: Option<Matched>,
     scores: Scores,
     /// The normalised text without idioms (with `Precision::Entry` only).
     text: String,
@@ -289,13 +290,13 @@ impl Bot {
         let rules = self.rules_classification(matched);
         let overrulable =
             rules.emergency() && !self.rules_classification(decide(Rules::Strict)).emergency();
+        let everyday = overrulable.then(|| decide(Rules::Everyday));
         // Past an emergency that no model can overrule, the scores only choose between crisis answers.
         let scores = if rules.emergency() && !overrulable && precision == Precision::Intent {
             Scores::certain(Label::Crisis)
         } else {
             self.content.model.score(&stripped)
         };
-        let overruled = (overrulable && Bot::overrules(&scores)).then(|| decide(Rules::Everyday));
         let (text, language) = match precision {
             Precision::Entry => (
                 stripped.into_owned(),
@@ -306,23 +307,23 @@ impl Bot {
         Some(Reading {
             matched,
             rules,
-            overruled,
+            everyday,
             scores,
             text,
             language,
         })
     }
 
-    /// What the rules said of a reading, for [`Bot::combine`] with the reading's own scores.
+    /// What the rules said of a reading, for [`Bot::combine`].
     fn rules_reading(&self, reading: &Reading, command: bool) -> RulesReading {
         RulesReading {
             said: reading.rules,
-            overrulable: reading.overruled.is_some(),
+            overrulable: reading.everyday.is_some(),
             without_emergency: reading
-                .overruled
+                .everyday
                 .map_or(reading.rules, |m| self.rules_classification(m)),
             silent: reading
-                .overruled
+                .everyday
                 .unwrap_or(reading.matched)
                 .decision
                 .is_none(),
@@ -420,38 +421,19 @@ impl Bot {
 
     /// What the rules alone say of a message (for measuring them, and for [`Bot::combine`] with other scores).
     pub fn classify_by_rules(&self, text: &str) -> RulesReading {
-        if let Some((command, words)) = self.command(text) {
-            let said = self.command_classification(command, words);
-            return RulesReading {
-                said,
-                overrulable: false,
-                without_emergency: said,
-                silent: false,
-                command: true,
-            };
-        }
-        let normalized = self.normalizer.normalize(text);
-        let stripped = self.classifier.strip_idioms(&normalized);
-        let matches = self.classifier.matches(&stripped);
-        let decide = |rules| {
-            self.classifier
-                .classify(&self.content, &stripped, &matches, Precision::Intent, rules)
-        };
-        let matched = decide(Rules::All);
-        let said = self.rules_classification(matched);
-        let overrulable =
-            said.emergency() && !self.rules_classification(decide(Rules::Strict)).emergency();
-        let standing = if overrulable {
-            decide(Rules::Everyday)
-        } else {
-            matched
+        let (said, command) = match self.command(text) {
+            Some((command, words)) => (self.command_classification(command, words), true),
+            None => match self.read(text, Precision::Intent) {
+                Some(reading) => return self.rules_reading(&reading, false),
+                None => (Classification::other(), false),
+            },
         };
         RulesReading {
             said,
-            overrulable,
-            without_emergency: self.rules_classification(standing),
-            silent: standing.decision.is_none(),
-            command: false,
+            overrulable: false,
+            without_emergency: said,
+            silent: false,
+            command,
         }
     }
 
@@ -573,7 +555,7 @@ impl Bot {
         let combined = Bot::combine(rules_reading, &reading.scores, self.thresholds());
         let Reading {
             matched,
-            overruled,
+            everyday,
             scores,
             text,
             language,
@@ -581,7 +563,7 @@ impl Bot {
         } = reading;
         let language = *language;
         // The rules' reading that stands: all of them, or all but the emergency rules the model overruled.
-        let overruled = overruled.filter(|_| !combined.emergency());
+        let overruled = everyday.filter(|_| !combined.emergency());
         let (matched, rules) = match overruled {
             Some(everyday) => (everyday, rules_reading.without_emergency),
             None => (*matched, rules_reading.said),

@@ -173,13 +173,14 @@ const CHARS_MIN: usize = 3;
 /// ...to this one (at most 7: a run and its length tag share one `u64`).
 const CHARS_MAX: usize = 5;
 
-/// One byte of FNV-1a (also the normaliser's word hasher).
+/// One byte of FNV-1a.
 #[inline]
-pub(crate) fn fnv_step(hash: u64, byte: u8) -> u64 {
+fn fnv_step(hash: u64, byte: u8) -> u64 {
     (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
 }
 
-fn fnv(seed: u64, bytes: &[u8]) -> u64 {
+/// FNV-1a over bytes from `seed` (also the normaliser's word hasher).
+pub(crate) fn fnv(seed: u64, bytes: &[u8]) -> u64 {
     bytes.iter().fold(seed, |h, &b| fnv_step(h, b))
 }
 

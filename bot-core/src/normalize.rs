@@ -24,9 +24,7 @@ impl Hasher for FnvHasher {
         } else {
             self.0
         };
-        self.0 = bytes
-            .iter()
-            .fold(hash, |h, &b| crate::model::fnv_step(h, b));
+        self.0 = crate::model::fnv(hash, bytes);
     }
 }
 
