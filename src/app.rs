@@ -3,7 +3,7 @@
 //! gets the same answer everywhere.
 
 use bot_core::{
-    Bot, ChatKind, ChatRef, Classification, Context, Intent, Message, Reply, Responder,
+    Bot, ChatKind, ChatRef, Classification, Context, Message, ReminderOutcome, Reply, Responder,
 };
 use chrono::{DateTime, Utc};
 use meetings::Catalog;
@@ -124,30 +124,26 @@ impl Responder for App {
         let started = Instant::now();
         let now = (self.clock)();
         let context = self.context(message, now);
-        let mut reply = self.bot.respond(&message.text, &context);
-        if reply.intent == Intent::Reminder {
-            let entry = reply
-                .explanation
-                .first_entry_id()
-                .unwrap_or_default()
-                .to_string();
+        let understood = self.bot.understand(&message.text, &context);
+        let mut reply = understood.reply;
+        if let (Some(action), Some(reminders)) = (&understood.reminder, &self.reminders) {
             // Only a group's admins change (or forget) the group's reminder; anyone may see it.
             let may_change =
                 message.chat.kind != ChatKind::Group || message.sender_manages_chat == Some(true);
-            if entry == "forget" && may_change {
-                self.forget_conversation(&message.chat);
-            }
-            if let Some(reminders) = &self.reminders {
-                let answer = if may_change {
-                    reminders.handle(&message.chat, &message.text, &entry, now)
-                } else {
-                    reminders.handle_read_only(&message.chat, &message.text, &entry, now)
-                };
-                match answer {
-                    Ok(answer) => reply = answer,
-                    Err(error) => {
-                        tracing::error!(platform = ?message.chat.platform, chat = %message.chat.id, error = %error, "reminder store failed");
+            let outcome = if action.changes() && !may_change {
+                Ok(ReminderOutcome::GroupAdminsOnly)
+            } else {
+                reminders.apply(&message.chat, action, now)
+            };
+            match outcome {
+                Ok(outcome) => {
+                    if outcome == ReminderOutcome::Forgotten {
+                        self.forget_conversation(&message.chat);
                     }
+                    reply = self.bot.reminder_content().say(&outcome, now);
+                }
+                Err(error) => {
+                    tracing::error!(platform = ?message.chat.platform, chat = %message.chat.id, error = %error, "reminder store failed");
                 }
             }
         }
@@ -177,7 +173,7 @@ impl Responder for App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bot_core::{ChatKind, Platform};
+    use bot_core::{ChatKind, Intent, Platform};
     use chrono::TimeZone;
 
     /// Tuesday 24 November 2026, 17:00 in California.
@@ -192,7 +188,7 @@ mod tests {
     fn app() -> (App, Arc<reminders::Reminders>) {
         let bot = Arc::new(Bot::embedded().unwrap());
         let db = sled::Config::new().temporary(true).open().unwrap();
-        let content = reminders::ReminderContent::embedded(bot.content()).unwrap();
+        let content = bot.reminder_content().clone();
         let reminders = Arc::new(
             reminders::Reminders::open(&db, content, reminders::Settings::default()).unwrap(),
         );

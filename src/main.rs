@@ -9,9 +9,8 @@ mod feeds;
 mod serve;
 
 use anyhow::{Context as _, Result};
-use bot_core::{Bot, Content};
+use bot_core::Bot;
 use clap::Parser;
-use std::path::Path;
 use std::sync::Arc;
 
 use cli::{Cli, Command};
@@ -28,15 +27,8 @@ fn main() -> Result<()> {
         Command::Chat
     });
     match command {
-        Command::Serve(args) => serve::run(
-            bot,
-            config,
-            serve::ServeOptions {
-                content_dir: cli.content.as_deref(),
-                webhook: args.webhook()?,
-            },
-        ),
-        Command::Chat => chat_in_terminal(bot, &config, cli.content.as_deref()),
+        Command::Serve(args) => serve::run(bot, config, args.webhook()?),
+        Command::Chat => chat_in_terminal(bot, &config),
         Command::Ask(args) => cli::ask(&bot, &args),
         Command::Classify => cli::classify(&bot),
         Command::Train(args) => cli::train(&bot, &args),
@@ -49,28 +41,19 @@ fn main() -> Result<()> {
 
 /// The terminal chat, through the same [`app::App`] as the platforms, with reminders kept in a store that
 /// lasts as long as the chat.
-fn chat_in_terminal(bot: Bot, config: &Config, content_dir: Option<&Path>) -> Result<()> {
+fn chat_in_terminal(bot: Bot, config: &Config) -> Result<()> {
     let db = sled::Config::new()
         .temporary(true)
         .open()
         .context("opening a temporary reminder store")?;
-    let reminders = Arc::new(open_reminders(&db, &bot, config, content_dir)?);
+    let reminders = Arc::new(open_reminders(&db, &bot, config)?);
     let app = app::App::new(Arc::new(bot)).with_reminders(reminders);
     chat::run(&app, std::io::stdin().lock(), std::io::stdout().lock())
 }
 
-/// The reminders in `db`, worded from the content (the operator's folder when given).
-pub fn open_reminders(
-    db: &sled::Db,
-    bot: &Bot,
-    config: &Config,
-    content_dir: Option<&Path>,
-) -> Result<reminders::Reminders> {
-    let content = match content_dir {
-        Some(dir) => reminders::ReminderContent::from_dir(dir, bot.content()),
-        None => reminders::ReminderContent::embedded(bot.content()),
-    }
-    .context("loading the reminder content")?;
+/// The reminders in `db`, worded from the bot's content (the operator's folder when given).
+pub fn open_reminders(db: &sled::Db, bot: &Bot, config: &Config) -> Result<reminders::Reminders> {
+    let content = bot.reminder_content().clone();
     let mut settings = reminders::Settings::default();
     if let Some(zone) = &config.reminders.default_zone {
         settings.default_zone =
@@ -105,12 +88,12 @@ fn init_logging(verbose: bool) {
 
 fn load_bot(content_dir: Option<&std::path::Path>) -> Result<Bot> {
     let started = std::time::Instant::now();
-    let content = match content_dir {
-        Some(dir) => Content::from_dir(dir)
-            .with_context(|| format!("loading content from {}", dir.display()))?,
-        None => Content::embedded().context("loading the built-in content")?,
+    let bot = match content_dir {
+        Some(dir) => {
+            Bot::from_dir(dir).with_context(|| format!("loading content from {}", dir.display()))?
+        }
+        None => Bot::embedded().context("loading the built-in content")?,
     };
-    let bot = Bot::new(content).context("compiling the content's rules")?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         custom_content = content_dir.is_some(),

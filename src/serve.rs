@@ -14,32 +14,20 @@ use tokio::task::JoinSet;
 use crate::app::App;
 use crate::config::Config;
 
-/// What `serve` needs besides the configuration.
-pub struct ServeOptions<'a> {
-    /// The operator's copy of `intents/`, when not the built-in one.
-    pub content_dir: Option<&'a Path>,
-    /// Telegram webhook mode: the public URL and the address to listen on.
-    pub webhook: Option<telegram::Webhook>,
-}
-
 /// Runs until a signal, then stops every part, lets replies in flight finish and flushes the store.
-pub fn run(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()> {
+/// `webhook`: Telegram's webhook mode (the public URL and the address to listen on) instead of polling.
+pub fn run(bot: Bot, config: Config, webhook: Option<telegram::Webhook>) -> Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?
-        .block_on(serve(bot, config, options))
+        .block_on(serve(bot, config, webhook))
 }
 
-async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()> {
+async fn serve(bot: Bot, config: Config, webhook: Option<telegram::Webhook>) -> Result<()> {
     let bot = Arc::new(bot);
     let db = open_store(&config)?;
-    let reminders = Arc::new(crate::open_reminders(
-        &db,
-        &bot,
-        &config,
-        options.content_dir,
-    )?);
+    let reminders = Arc::new(crate::open_reminders(&db, &bot, &config)?);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let shutdown = move || {
@@ -77,7 +65,7 @@ async fn serve(bot: Bot, config: Config, options: ServeOptions<'_>) -> Result<()
     let telegram = telegram::TelegramConfig::from_vars(|name| config.var(name))
         .context("Telegram settings")?;
     if let Some(mut settings) = telegram {
-        settings.webhook = match options.webhook {
+        settings.webhook = match webhook {
             Some(webhook) => Some(webhook),
             None => config.telegram_webhook()?,
         };

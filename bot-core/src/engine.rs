@@ -3,6 +3,7 @@
 use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use meetings::{Catalog, Coordinates, Tz};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::classify::{Classifier, Decision, Matched, Precision, Rules, lexicon};
@@ -12,6 +13,8 @@ use crate::language::Language;
 use crate::meeting_answer;
 use crate::model::{Label, Scores};
 use crate::normalize::Normalizer;
+use crate::reminder::{ReminderAction, ReminderReader};
+use crate::reminder_content::ReminderContent;
 use crate::reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef};
 use crate::service::Menu;
 
@@ -191,6 +194,16 @@ pub struct Bot {
     content: Content,
     normalizer: Normalizer,
     classifier: Classifier,
+    reminders: ReminderContent,
+    reminder_reader: ReminderReader,
+}
+
+/// A message as the bot understood it: the answer from content, and what it asks of the chat's reminder
+/// (which the app applies, and answers with [`ReminderContent::say`] instead).
+#[derive(Debug, Clone)]
+pub struct Understood {
+    pub reply: Reply,
+    pub reminder: Option<ReminderAction>,
 }
 
 /// A message as the rules and the model read it.
@@ -220,8 +233,20 @@ struct Route<'t> {
 }
 
 impl Bot {
-    /// Compiles `content` into a bot.
+    /// Compiles `content` into a bot, with the embedded reminder content.
     pub fn new(content: Content) -> Result<Bot, ContentError> {
+        let reminders = ReminderContent::embedded(&content)?;
+        Bot::with_reminders(content, reminders)
+    }
+
+    /// The bot over an operator's copy of `intents/` (`--content DIR`).
+    pub fn from_dir(dir: &Path) -> Result<Bot, ContentError> {
+        let content = Content::from_dir(dir)?;
+        let reminders = ReminderContent::from_dir(dir, &content)?;
+        Bot::with_reminders(content, reminders)
+    }
+
+    fn with_reminders(content: Content, reminders: ReminderContent) -> Result<Bot, ContentError> {
         let classifier = Classifier::new(&content)?;
         let normalizer = Normalizer::new(content.normalize.shorthand.clone(), lexicon(&content))
             .with_emoji(content.normalize.emoji.clone());
@@ -229,6 +254,8 @@ impl Bot {
             content,
             normalizer,
             classifier,
+            reminder_reader: reminders.reader(),
+            reminders,
         })
     }
 
@@ -240,6 +267,11 @@ impl Bot {
     /// The loaded content.
     pub fn content(&self) -> &Content {
         &self.content
+    }
+
+    /// What reminders say: replies, the daily message and the Recovery Month series.
+    pub fn reminder_content(&self) -> &ReminderContent {
+        &self.reminders
     }
 
     /// Every command, for the platforms' command menus.
@@ -486,8 +518,24 @@ impl Bot {
 
     /// Answers one message.
     pub fn respond(&self, text: &str, context: &Context) -> Reply {
+        self.understand(text, context).reply
+    }
+
+    /// Answers one message, and reads what it asks of the chat's reminder.
+    pub fn understand(&self, text: &str, context: &Context) -> Understood {
         let route = self.route(text, context);
-        self.build(route, context)
+        let reminder = route
+            .entries
+            .iter()
+            .find(|(intent, _)| route.intent == Intent::Reminder && *intent == Intent::Reminder)
+            .map(|&(intent, entry)| {
+                let entry = &self.content.intent(intent).entries[entry].id;
+                self.reminder_reader.read(text, entry)
+            });
+        Understood {
+            reply: self.build(route, context),
+            reminder,
+        }
     }
 
     fn route<'t>(&self, text: &'t str, context: &Context) -> Route<'t> {

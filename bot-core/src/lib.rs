@@ -15,14 +15,20 @@ pub mod markup;
 mod meeting_answer;
 pub mod model;
 pub mod normalize;
+pub mod reminder;
+mod reminder_content;
 pub mod reply;
 mod service;
 pub mod train;
+mod zone_names;
 
 pub use content::{Command, Content, ContentError};
 pub use engine::{
     Bot, ChatKind, Classification, Context, ModelView, Platform, RulesReading, Thresholds,
+    Understood,
 };
 pub use intent::Intent;
+pub use reminder::{ReminderAction, ReminderOutcome, ReminderState};
+pub use reminder_content::{DailyText, MONTH_FILE, REMINDERS_FILE, ReminderContent};
 pub use reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
 pub use service::{ChatRef, Coordinates, DeliveryError, Menu, Message, Responder};

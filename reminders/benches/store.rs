@@ -1,5 +1,5 @@
 //! The reminder store with 1,000,000 subscriptions: insert, start-up (open + check + index), due-scan, a
-//! claim pass, `handle`, disk size and resident memory.
+//! claim pass, `apply` and `say`, disk size and resident memory.
 //!
 //! `cargo bench -p reminders --bench store`. One-shot figures (insert, start-up, disk, memory, claim pass)
 //! are printed first; criterion then times the repeatable operations. Start-up and memory are measured in a
@@ -15,7 +15,7 @@ use bot_core::{Bot, ChatKind, ChatRef, Platform};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use criterion::Criterion;
-use reminders::{Clock, Limits, ReminderContent, Reminders, Sender, Settings};
+use reminders::{Clock, Limits, Reminders, Sender, Settings};
 use std::future::Future;
 use std::hint::black_box;
 use std::path::Path;
@@ -91,9 +91,22 @@ fn open_db(path: &Path) -> sled::Db {
     config.open().expect("open sled")
 }
 
-fn content() -> ReminderContent {
-    let bot = Bot::embedded().expect("content");
-    ReminderContent::embedded(bot.content()).expect("reminder content")
+fn content() -> bot_core::ReminderContent {
+    bot().reminder_content().clone()
+}
+
+fn bot() -> &'static Bot {
+    static BOT: std::sync::OnceLock<Bot> = std::sync::OnceLock::new();
+    BOT.get_or_init(|| Bot::embedded().expect("content"))
+}
+
+/// What the core reads from `text`: the reminder action (outside the measured loop).
+fn action(text: &str) -> bot_core::ReminderAction {
+    let context = bot_core::Context::at(Platform::Telegram, now(), None);
+    bot()
+        .understand(text, &context)
+        .reminder
+        .expect("a reminder request")
 }
 
 fn status_kb(field: &str) -> u64 {
@@ -135,7 +148,7 @@ fn startup_child(path: &Path) {
     let total = started.elapsed();
     let after_open = status_kb("VmRSS:");
     let stats = reminders.stats_at_open();
-    // Then the whole first day of the due index read in one scan, and one record in 1000 read (as handle and
+    // Then the whole first day of the due index read in one scan, and one record in 1000 read (as apply and
     // zone_of do). The scheduler never reads this much at once (it reads a minute's entries per wake-up, and
     // claims them): `day_child` measures a real day of it.
     let first = reminders
@@ -366,21 +379,18 @@ fn main() {
             )
         })
     });
-    c.bench_function("handle: /remind status", |b| {
-        b.iter(|| {
-            black_box(
-                reminders
-                    .handle(&status_chat, "/remind status", "how", now())
-                    .unwrap(),
-            )
-        })
+    let say = |outcome| bot().reminder_content().say(&outcome, now());
+    let status = action("/remind status");
+    c.bench_function("apply and say: /remind status", |b| {
+        b.iter(|| black_box(say(reminders.apply(&status_chat, &status, now()).unwrap())))
     });
+    let (seven, eight) = (action("/remind 7am"), action("/remind 8am"));
     let mut flip = false;
-    c.bench_function("handle: change the time (write + flush)", |b| {
+    c.bench_function("apply and say: change the time (write + flush)", |b| {
         b.iter(|| {
             flip = !flip;
-            let text = if flip { "/remind 7am" } else { "/remind 8am" };
-            black_box(reminders.handle(&status_chat, text, "how", now()).unwrap())
+            let change = if flip { &seven } else { &eight };
+            black_box(say(reminders.apply(&status_chat, change, now()).unwrap()))
         })
     });
     c.final_summary();

@@ -2,10 +2,12 @@
 //! gets one message a day at 08:00 their time, never twice, never after they stop, across restarts, crashes
 //! and daylight-saving changes.
 //!
-//! - [`Request`] / [`Parser`]: what a message asks (pure).
-//! - [`Reminders`]: the sled store and the replies to reminder messages ([`Reminders::handle`]).
+//! The core reads what a message asks ([`bot_core::ReminderAction`]); this crate does it and returns what
+//! became of it ([`bot_core::ReminderOutcome`]), which the core says
+//! ([`bot_core::ReminderContent::say`]).
+//!
+//! - [`Reminders`]: the sled store and what reminder requests do to it ([`Reminders::apply`]).
 //! - [`run`]: the scheduler, which sends each day's message through a [`Sender`].
-//! - [`ReminderContent`]: the reply texts and the Recovery Month series, from `intents/`.
 //!
 //! How the binary wires it (about 20 lines):
 //!
@@ -13,8 +15,8 @@
 //! # async fn wire(bot: &bot_core::Bot, db: &sled::Db, sender: impl reminders::Sender + 'static,
 //! #   shutdown: impl std::future::Future<Output = ()> + Send) -> anyhow::Result<()> {
 //! use std::sync::Arc;
-//! // Content: embedded, or `ReminderContent::from_dir(dir, bot.content())` with `--content DIR`.
-//! let content = reminders::ReminderContent::embedded(bot.content())?;
+//! // The daily messages come from the core's content (embedded, or the operator's `--content DIR`).
+//! let content = bot.reminder_content().clone();
 //! let settings = reminders::Settings {
 //!     default_zone: Some(chrono_tz::America::New_York), // from the config, or None to ask
 //!     ..reminders::Settings::default()
@@ -22,8 +24,9 @@
 //! // Stops with a clear error on a corrupt store or one written by a newer version; never wipes it.
 //! let reminders = Arc::new(reminders::Reminders::open(db, content, settings)?);
 //!
-//! // In the Responder, for a reply whose intent is `reminder` and first entry `reminder:<id>`:
-//! //     let reply = reminders.handle(&message.chat, &message.text, id, chrono::Utc::now())?;
+//! // In the Responder, for a message the core understood as a reminder action:
+//! //     let outcome = reminders.apply(&message.chat, &action, now)?;
+//! //     let reply = bot.reminder_content().say(&outcome, now);
 //! // and in `Responder::unreachable`: reminders.mark_unreachable(chat)?;
 //!
 //! // The scheduler: runs until `shutdown` resolves, then flushes the store.
@@ -31,20 +34,14 @@
 //! # Ok(()) }
 //! ```
 
-mod content;
-mod request;
 pub mod schedule;
 mod scheduler;
 mod service;
 mod store;
-mod zones;
 
-pub use content::{DailyText, MONTH_FILE, REMINDERS_FILE, ReminderContent};
-pub use request::{Parser, Request, TimeSpec, ZoneSpec};
 pub use scheduler::{Clock, Limits, Sender, SystemClock, run, run_with};
 pub use service::{Reminders, Settings, Subscription};
 pub use store::{META_TREE, SCHEMA_VERSION, State, StoreStats, TREE};
-pub use zones::{Place, Zones};
 
 /// Why the reminder store or its content could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -1,15 +1,16 @@
 //! [`Reminders`]: the store of daily reminders, the replies to reminder messages, and the steps the scheduler
 //! takes (claim, begin, finish) under the at-most-once protocol.
 
-use bot_core::{ChatRef, DeliveryError, FollowUp, Platform, Reply};
+use bot_core::reminder::{Ask, Done, ReminderView, TimeSpec, ZoneSpec};
+use bot_core::{
+    ChatRef, DeliveryError, Platform, ReminderAction, ReminderContent, ReminderOutcome, Reply,
+};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use std::sync::Mutex;
 use tokio::sync::Notify;
 
 use crate::Error;
-use crate::content::{ReminderContent, Vars};
-use crate::request::{Parser, Request, TimeSpec, ZoneSpec};
 use crate::schedule::{Occurrence, end_of_day, next_occurrence};
 use crate::store::{
     self, ChatKey, Due, DueIndex, Forgotten, META_TREE, Record, State, StoreStats, TREE, Zones,
@@ -73,7 +74,6 @@ pub struct Reminders {
     db: sled::Db,
     tree: sled::Tree,
     content: ReminderContent,
-    parser: Parser,
     settings: Settings,
     stats: StoreStats,
     /// The zone table and the due index; held for every read-modify-write of records (messages and the
@@ -116,12 +116,10 @@ impl Reminders {
             active = stats.active,
             "reminder store opened"
         );
-        let parser = content.parser();
         Ok(Reminders {
             db: db.clone(),
             tree,
             content,
-            parser,
             settings,
             stats,
             inner: Mutex::new(Inner { zones, due }),
@@ -144,60 +142,37 @@ impl Reminders {
         &self.settings
     }
 
-    /// Answers a message the core classified as a reminder request. `entry_id` is the core's entry of
-    /// `reminder.toml` (`how`, `stop` or `forget`). Every change is flushed to disk before the reply is
-    /// returned: once a person reads "stopped", no restart brings the reminder back.
-    pub fn handle(
+    /// Does what a reminder message asks (read by the core) and says what became of it. Every change is
+    /// flushed to disk before the outcome is returned: once a person reads "stopped", no restart brings the
+    /// reminder back.
+    pub fn apply(
         &self,
         chat: &ChatRef,
-        text: &str,
-        entry_id: &str,
+        action: &ReminderAction,
         now: DateTime<Utc>,
-    ) -> Result<Reply, Error> {
-        self.answer(chat, self.parser.parse(text, entry_id), now)
-    }
-
-    /// [`Reminders::handle`] for someone who may not change `chat`'s reminder (in a group, a member who is
-    /// not an admin): status and help are answered as usual; a change is refused and nothing is written.
-    pub fn handle_read_only(
-        &self,
-        chat: &ChatRef,
-        text: &str,
-        entry_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Reply, Error> {
-        match self.parser.parse(text, entry_id) {
-            request @ (Request::Status | Request::Help) => self.answer(chat, request, now),
-            _ => Ok(self
-                .content
-                .reply("group-admins-only", &Vars::default(), vec![])),
-        }
-    }
-
-    fn answer(&self, chat: &ChatRef, request: Request, now: DateTime<Utc>) -> Result<Reply, Error> {
-        tracing::debug!(platform = ?chat.platform, chat = %chat.id, request = request_name(&request), "reminder request");
-        let reply = match request {
-            Request::Forget => {
+    ) -> Result<ReminderOutcome, Error> {
+        tracing::debug!(platform = ?chat.platform, chat = %chat.id, action = action_name(action), "reminder request");
+        Ok(match action {
+            ReminderAction::Forget => {
                 self.forget(chat)?;
-                self.content.reply("forgotten", &Vars::default(), vec![])
+                ReminderOutcome::Forgotten
             }
-            Request::Stop => {
+            ReminderAction::Stop => {
                 if self.delete(chat)? {
-                    self.content.reply("stopped", &Vars::default(), vec![])
+                    ReminderOutcome::Stopped
                 } else {
-                    self.not_subscribed()
+                    ReminderOutcome::NotSubscribed
                 }
             }
-            Request::Pause => self.pause(chat, now)?,
-            Request::Resume => self.resume(chat, now)?,
-            Request::Status | Request::Help => match self.record(chat)? {
-                Some(record) => self.status_reply(&record, now),
-                None if request == Request::Status => self.not_subscribed(),
-                None => self.content.reply("help", &Vars::default(), vec![]),
+            ReminderAction::Pause => self.pause(chat)?,
+            ReminderAction::Resume => self.resume(chat, now)?,
+            ReminderAction::Status | ReminderAction::Help => match self.record(chat)? {
+                Some(record) => shown(Done::Shown, &record),
+                None if *action == ReminderAction::Status => ReminderOutcome::NotSubscribed,
+                None => ReminderOutcome::Help,
             },
-            Request::Set { time, zone } => self.set(chat, time, zone, now)?,
-        };
-        Ok(reply)
+            ReminderAction::Set { time, zone } => self.set(chat, *time, zone, now)?,
+        })
     }
 
     /// Deletes everything kept about `chat` (its reminder, its delivery dates, its index entry) and flushes.
@@ -274,152 +249,106 @@ impl Reminders {
         self.content.daily_reply(date)
     }
 
-    // ---- replies -------------------------------------------------------------------------------------
+    // ---- requests ----------------------------------------------------------------------------------
 
-    fn not_subscribed(&self) -> Reply {
-        self.content
-            .reply("not-subscribed", &Vars::default(), vec![])
-    }
-
-    fn vars(&self, record: &Record, now: DateTime<Utc>) -> Vars {
-        Vars {
-            time: Some(self.content.show_time(record.time())),
-            zone: Some(record.zone.name().to_string()),
-            next: record
-                .due
-                .and_then(|(at, _)| DateTime::from_timestamp(at, 0))
-                .map(|at| self.content.show_next(at, record.zone, now)),
-            ..Vars::default()
-        }
-    }
-
-    fn status_reply(&self, record: &Record, now: DateTime<Utc>) -> Reply {
-        let id = match record.state {
-            State::Active => "status-active",
-            State::Paused => "status-paused",
-            State::Blocked => "status-blocked",
-        };
-        self.content.reply(id, &self.vars(record, now), vec![])
-    }
-
-    fn pause(&self, chat: &ChatRef, now: DateTime<Utc>) -> Result<Reply, Error> {
+    fn pause(&self, chat: &ChatRef) -> Result<ReminderOutcome, Error> {
         let key = ChatKey::of(chat);
-        let (id, record) = {
+        let (done, record) = {
             let mut inner = self.lock();
             let Some(mut record) = self.get(&inner, &key)? else {
-                return Ok(self.not_subscribed());
+                return Ok(ReminderOutcome::NotSubscribed);
             };
             if record.state != State::Active {
-                ("already-paused", record)
+                (Done::AlreadyPaused, record)
             } else {
                 record.state = State::Paused;
-                ("paused", self.write(&mut inner, &key, record, None)?)
+                (Done::Paused, self.write(&mut inner, &key, record, None)?)
             }
         };
         self.db.flush()?;
         self.wake.notify_one();
-        Ok(self.content.reply(id, &self.vars(&record, now), vec![]))
+        Ok(shown(done, &record))
     }
 
-    fn resume(&self, chat: &ChatRef, now: DateTime<Utc>) -> Result<Reply, Error> {
+    fn resume(&self, chat: &ChatRef, now: DateTime<Utc>) -> Result<ReminderOutcome, Error> {
         let key = ChatKey::of(chat);
-        let (id, record) = {
+        let (done, record) = {
             let mut inner = self.lock();
             let Some(mut record) = self.get(&inner, &key)? else {
-                return Ok(self.not_subscribed());
+                return Ok(ReminderOutcome::NotSubscribed);
             };
             if record.state == State::Active {
-                ("already-active", record)
+                (Done::AlreadyActive, record)
             } else {
                 record.state = State::Active;
                 let next = self.next_for(&record, now);
-                ("resumed", self.write(&mut inner, &key, record, next)?)
+                (Done::Resumed, self.write(&mut inner, &key, record, next)?)
             }
         };
         self.db.flush()?;
         self.wake.notify_one();
-        Ok(self.content.reply(id, &self.vars(&record, now), vec![]))
+        Ok(shown(done, &record))
     }
 
     fn set(
         &self,
         chat: &ChatRef,
         time: TimeSpec,
-        zone: ZoneSpec,
+        zone: &ZoneSpec,
         now: DateTime<Utc>,
-    ) -> Result<Reply, Error> {
+    ) -> Result<ReminderOutcome, Error> {
         let existing = self.record(chat)?;
-        let time_text = match time {
-            TimeSpec::At(t) => Some(self.content.show_time(t)),
-            _ => existing.as_ref().map(|r| self.content.show_time(r.time())),
+        let known_time = match time {
+            TimeSpec::At(t) => Some(t),
+            _ => existing.as_ref().map(Record::time),
         };
-        let zone_vars = |zone: Option<Tz>| Vars {
-            time: time_text.clone(),
-            zone: zone.map(|z| z.name().to_string()),
-            ..Vars::default()
-        };
-        let known_zone = match &zone {
+        let known_zone = match zone {
             ZoneSpec::Zone(tz) => Some(*tz),
             _ => existing.as_ref().map(|r| r.zone),
         };
+        let question = |ask: Ask, zone: Option<Tz>| {
+            Ok(ReminderOutcome::Question {
+                ask,
+                time: known_time,
+                zone,
+            })
+        };
         if time == TimeSpec::Invalid {
-            return Ok(self
-                .content
-                .reply("bad-time", &zone_vars(known_zone), vec![]));
+            return question(Ask::BadTime, known_zone);
         }
-        let choices = |zones: &[Tz]| self.content.zone_choices(zones, time_text.as_deref());
-        match &zone {
-            ZoneSpec::Unknown => {
-                return Ok(self
-                    .content
-                    .reply("unknown-zone", &zone_vars(None), choices(&[])));
-            }
+        match zone {
+            ZoneSpec::Unknown => return question(Ask::UnknownZone, None),
             ZoneSpec::Ambiguous(candidates) => {
-                return Ok(self.content.reply(
-                    "ambiguous-zone",
-                    &zone_vars(None),
-                    choices(candidates),
-                ));
+                return question(Ask::WhichZone(candidates.clone()), None);
             }
             _ => {}
         }
-        let new_time = match (time, &existing) {
-            (TimeSpec::At(t), _) => t,
-            (_, Some(record)) => record.time(),
-            (_, None) => {
-                return Ok(self
-                    .content
-                    .reply("ask-time", &zone_vars(known_zone), vec![]));
-            }
+        let Some(new_time) = known_time else {
+            return question(Ask::Time, known_zone);
         };
         let (new_zone, defaulted) = match (known_zone, self.settings.default_zone) {
             (Some(tz), _) => (tz, false),
             (None, Some(default)) => (default, true),
-            (None, None) => {
-                return Ok(self
-                    .content
-                    .reply("ask-zone", &zone_vars(None), choices(&[])));
-            }
+            (None, None) => return question(Ask::Zone, None),
         };
-        let id = match &existing {
-            None if defaulted => "started-default-zone",
-            None => "started",
+        let done = match &existing {
+            None if defaulted => Done::StartedInDefaultZone,
+            None => Done::Started,
             Some(r) if r.time() == new_time && r.zone == new_zone && r.state == State::Active => {
-                "already-active"
+                Done::AlreadyActive
             }
-            Some(r) if r.time() == new_time && r.zone == new_zone => "resumed",
-            Some(_) => "changed",
+            Some(r) if r.time() == new_time && r.zone == new_zone => Done::Resumed,
+            Some(_) => Done::Changed,
         };
         let record = match existing {
-            Some(record) if id == "already-active" => record,
+            Some(record) if done == Done::AlreadyActive => record,
             _ => {
                 let record = self.upsert(chat, new_time, new_zone, now)?;
                 self.db.flush()?;
                 record
             }
         };
-        let follow_ups: Vec<FollowUp> = if defaulted { choices(&[]) } else { Vec::new() };
-        Ok(self.content.reply(id, &self.vars(&record, now), follow_ups))
+        Ok(shown(done, &record))
     }
 
     // ---- store ---------------------------------------------------------------------------------------
@@ -762,15 +691,30 @@ impl Reminders {
     }
 }
 
-fn request_name(request: &Request) -> &'static str {
-    match request {
-        Request::Set { .. } => "set",
-        Request::Pause => "pause",
-        Request::Resume => "resume",
-        Request::Status => "status",
-        Request::Stop => "stop",
-        Request::Forget => "forget",
-        Request::Help => "help",
+fn action_name(action: &ReminderAction) -> &'static str {
+    match action {
+        ReminderAction::Set { .. } => "set",
+        ReminderAction::Pause => "pause",
+        ReminderAction::Resume => "resume",
+        ReminderAction::Status => "status",
+        ReminderAction::Stop => "stop",
+        ReminderAction::Forget => "forget",
+        ReminderAction::Help => "help",
+    }
+}
+
+/// A record as it is said back, after `done`.
+fn shown(done: Done, record: &Record) -> ReminderOutcome {
+    ReminderOutcome::Reminder {
+        done,
+        reminder: ReminderView {
+            time: record.time(),
+            zone: record.zone,
+            state: record.state,
+            next: record
+                .due
+                .and_then(|(at, _)| DateTime::from_timestamp(at, 0)),
+        },
     }
 }
 
@@ -909,7 +853,7 @@ mod tests {
             2
         );
         // Stopping one leaves the other's entry.
-        r.handle(&first, "/remind stop", "stop", at).unwrap();
+        r.apply(&first, &ReminderAction::Stop, at).unwrap();
         assert_eq!(
             r.due(Platform::Telegram, at + Duration::days(1), 10)
                 .unwrap()

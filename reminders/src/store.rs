@@ -70,15 +70,8 @@ pub(crate) struct Record {
     pub due: Option<(i64, i32)>,
 }
 
-/// Whether reminders go out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum State {
-    Active,
-    /// The person paused them.
-    Paused,
-    /// The platform said the chat cannot be written to (blocked, DMs closed).
-    Blocked,
-}
+/// Whether reminders go out (the core's type: it says a reminder's state back).
+pub use bot_core::ReminderState as State;
 
 impl Record {
     pub fn time(&self) -> NaiveTime {

@@ -2,10 +2,10 @@
 //! of `Reminders::handle` the way the binary puts it.
 #![allow(dead_code)]
 
-use bot_core::{Bot, ChatKind, ChatRef, Context, DeliveryError, Intent, Platform, Reply};
+use bot_core::{Bot, ChatKind, ChatRef, Context, DeliveryError, Platform, Reply};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use reminders::{Clock, ReminderContent, Reminders, Sender, Settings};
+use reminders::{Clock, Reminders, Sender, Settings};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -16,8 +16,10 @@ pub fn bot() -> &'static Bot {
     BOT.get_or_init(|| Bot::embedded().expect("embedded content"))
 }
 
-pub fn content() -> ReminderContent {
-    ReminderContent::embedded(bot().content()).expect("embedded reminder content")
+/// The reminder content, without compiling the core's rules (the crash test's children start in time).
+pub fn content() -> bot_core::ReminderContent {
+    let core = bot_core::Content::embedded().expect("embedded content");
+    bot_core::ReminderContent::embedded(&core).expect("embedded reminder content")
 }
 
 /// Opens the sled database at `path`. A database just dropped in this process can still be locked for a
@@ -54,22 +56,18 @@ pub fn utc(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// What the binary does with a message: the core answers; a reminder request goes to `handle` with the
-/// core's entry id.
+/// What the binary does with a message: the core understands it; a reminder action goes to `apply`, and the
+/// core says the outcome.
 pub fn ask(reminders: &Reminders, chat: &ChatRef, text: &str, now: DateTime<Utc>) -> Reply {
     let context = Context::at(chat.platform, now, reminders.zone_of(chat));
-    let reply = bot().respond(text, &context);
-    if reply.intent != Intent::Reminder {
-        return reply;
+    let understood = bot().understand(text, &context);
+    match understood.reminder {
+        Some(action) => {
+            let outcome = reminders.apply(chat, &action, now).expect("reminder store");
+            bot().reminder_content().say(&outcome, now)
+        }
+        None => understood.reply,
     }
-    let entry = reply
-        .explanation
-        .first_entry_id()
-        .unwrap_or_default()
-        .to_string();
-    reminders
-        .handle(chat, text, &entry, now)
-        .expect("reminder store")
 }
 
 /// Virtual time over tokio's paused clock: `now` is `base` plus the time tokio says has passed.

@@ -1,18 +1,21 @@
-//! What a person asks of their reminder, read from the words of one message. Pure: no store, no clock.
+//! The typed seam between the core and the reminder store: what a person asks of their reminder
+//! ([`ReminderAction`], read here from the words of one message) and what became of it ([`ReminderOutcome`],
+//! decided by the `reminders` crate and said by [`crate::ReminderContent::say`]). Pure: no store, no clock.
 //!
 //! The core has already decided the message is about reminders and which of `intents/reminder.toml`'s
-//! entries it chose (`how`, `stop` or `forget`); this reads the rest: a time of day, a time zone, and whether
-//! to pause, resume, show, stop or forget.
+//! entries it chose (`how`, `stop` or `forget`); the reader reads the rest: a time of day, a time zone, and
+//! whether to pause, resume, show, stop or forget.
 
-use chrono::NaiveTime;
+use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 
-use crate::zones::{AREAS, Place, Zones};
+use crate::zone_names::{AREAS, Place, ZoneNames};
 
 /// What a message asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
+pub enum ReminderAction {
     /// Start a daily reminder, or change its time or zone (and switch it on again if it was paused).
     /// Both parts may be missing: "remind me every day" starts the conversation.
     Set { time: TimeSpec, zone: ZoneSpec },
@@ -28,6 +31,84 @@ pub enum Request {
     Forget,
     /// How reminders work (and the status, when there is one).
     Help,
+}
+
+impl ReminderAction {
+    /// Whether it changes what is stored (in a group, only admins may); showing and explaining do not.
+    pub fn changes(&self) -> bool {
+        !matches!(self, ReminderAction::Status | ReminderAction::Help)
+    }
+}
+
+/// What became of a [`ReminderAction`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReminderOutcome {
+    /// The chat's reminder as it now is, and what was done to it.
+    Reminder {
+        done: Done,
+        reminder: ReminderView,
+    },
+    /// There is no reminder to pause, resume, show or stop.
+    NotSubscribed,
+    /// Nothing was written: the request needs (or gave wrongly) a time or a zone. `time` and `zone` are the
+    /// ones known so far, to say back.
+    Question {
+        ask: Ask,
+        time: Option<NaiveTime>,
+        zone: Option<Tz>,
+    },
+    Stopped,
+    Forgotten,
+    /// Only a group's admins change its reminder.
+    GroupAdminsOnly,
+    /// How reminders work (there is no reminder to show).
+    Help,
+}
+
+/// What was done to a reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    Started,
+    /// Started in the operator's default zone, because the person named none.
+    StartedInDefaultZone,
+    Changed,
+    Resumed,
+    AlreadyActive,
+    Paused,
+    AlreadyPaused,
+    /// Nothing: it is shown.
+    Shown,
+}
+
+/// What a request lacks, or got wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    Time,
+    Zone,
+    /// The zone name fits several zones.
+    WhichZone(Vec<Tz>),
+    UnknownZone,
+    BadTime,
+}
+
+/// A chat's reminder, as it is said back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReminderView {
+    pub time: NaiveTime,
+    pub zone: Tz,
+    pub state: ReminderState,
+    /// When the next one is due (`None` when paused or blocked).
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// Whether reminders go out (stored as it is: the variants' order is part of the store's format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReminderState {
+    Active,
+    /// The person paused them.
+    Paused,
+    /// The platform said the chat cannot be written to (blocked, DMs closed).
+    Blocked,
 }
 
 /// The time of day a message names.
@@ -50,10 +131,10 @@ pub enum ZoneSpec {
     Unknown,
 }
 
-/// Reads requests. Built once from the zone tables.
+/// Reads reminder requests. Built once from the zone tables.
 #[derive(Debug, Clone)]
-pub struct Parser {
-    zones: Zones,
+pub struct ReminderReader {
+    zones: ZoneNames,
     command: Regex,
     zone_token: Regex,
     clock: Regex,
@@ -77,11 +158,11 @@ const NUMBER_WORDS: [&str; 12] = [
 
 const HOUR: &str = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)";
 
-impl Parser {
-    /// A parser that finds zones with `zones`.
-    pub fn new(zones: Zones) -> Parser {
+impl ReminderReader {
+    /// A reader that finds zones with `zones`.
+    pub fn new(zones: ZoneNames) -> ReminderReader {
         let re = |pattern: &str| Regex::new(pattern).expect("built-in pattern");
-        Parser {
+        ReminderReader {
             zones,
             command: re(r"^\s*/([a-z_]+)(@\S+)?"),
             zone_token: re(r"\b[a-z]+(?:/[a-z0-9_+\-]+)+(?: [a-z]+){0,2}"),
@@ -112,13 +193,8 @@ impl Parser {
         }
     }
 
-    /// The zone tables this parser uses.
-    pub fn zones(&self) -> &Zones {
-        &self.zones
-    }
-
     /// Reads one message. `entry_id` is the core's choice among `how`, `stop` and `forget`.
-    pub fn parse(&self, text: &str, entry_id: &str) -> Request {
+    pub(crate) fn read(&self, text: &str, entry_id: &str) -> ReminderAction {
         let lower = text.to_lowercase().replace(['\'', '\u{2019}'], "");
         let (command, rest) = match self.command.captures(&lower) {
             Some(c) => (
@@ -128,39 +204,39 @@ impl Parser {
             None => (None, lower.clone()),
         };
         if entry_id == "forget" || command.as_deref() == Some("forget") {
-            return Request::Forget;
+            return ReminderAction::Forget;
         }
         let (zone, blanked) = self.zone(&rest);
         let time = self.time(&blanked, command.is_some());
         let words = &blanked;
         if self.stop.is_match(words) {
-            return Request::Stop;
+            return ReminderAction::Stop;
         }
         if time != TimeSpec::Missing || zone != ZoneSpec::Missing {
-            return Request::Set { time, zone };
+            return ReminderAction::Set { time, zone };
         }
         if self.pause.is_match(words) {
-            return Request::Pause;
+            return ReminderAction::Pause;
         }
         if entry_id == "stop" {
-            return Request::Stop;
+            return ReminderAction::Stop;
         }
         if self.resume.is_match(words) {
-            return Request::Resume;
+            return ReminderAction::Resume;
         }
         if self.status.is_match(words) {
-            return Request::Status;
+            return ReminderAction::Status;
         }
         if rest.trim().is_empty() {
-            return Request::Help;
+            return ReminderAction::Help;
         }
         if self.start.is_match(words) && !self.question.is_match(words) {
-            return Request::Set {
+            return ReminderAction::Set {
                 time: TimeSpec::Missing,
                 zone: ZoneSpec::Missing,
             };
         }
-        Request::Help
+        ReminderAction::Help
     }
 
     /// The zone named in `text`, and `text` with the zone's words blanked out.
@@ -387,16 +463,16 @@ mod tests {
     use super::*;
     use chrono_tz::{America, Asia, Europe};
 
-    fn parser() -> Parser {
-        crate::content::ReminderContent::embedded_parser()
+    fn parser() -> ReminderReader {
+        crate::Bot::embedded().unwrap().reminder_content().reader()
     }
 
     fn time(h: u32, m: u32) -> TimeSpec {
         TimeSpec::At(NaiveTime::from_hms_opt(h, m, 0).unwrap())
     }
 
-    fn set(t: TimeSpec, z: ZoneSpec) -> Request {
-        Request::Set { time: t, zone: z }
+    fn set(t: TimeSpec, z: ZoneSpec) -> ReminderAction {
+        ReminderAction::Set { time: t, zone: z }
     }
 
     #[test]
@@ -428,8 +504,8 @@ mod tests {
             ("remind me at 8:75", TimeSpec::Invalid),
         ];
         for (text, expected) in cases {
-            match p.parse(text, "how") {
-                Request::Set { time, .. } => assert_eq!(time, expected, "{text}"),
+            match p.read(text, "how") {
+                ReminderAction::Set { time, .. } => assert_eq!(time, expected, "{text}"),
                 other => panic!("{text}: {other:?}"),
             }
         }
@@ -467,13 +543,13 @@ mod tests {
             ("time zone Europe/Londno", ZoneSpec::Unknown),
         ];
         for (text, expected) in cases {
-            match p.parse(text, "how") {
-                Request::Set { zone, .. } => assert_eq!(zone, expected, "{text}"),
+            match p.read(text, "how") {
+                ReminderAction::Set { zone, .. } => assert_eq!(zone, expected, "{text}"),
                 other => panic!("{text}: {other:?}"),
             }
         }
-        match p.parse("remind me at 8am mst", "how") {
-            Request::Set {
+        match p.read("remind me at 8am mst", "how") {
+            ReminderAction::Set {
                 zone: ZoneSpec::Ambiguous(zones),
                 ..
             } => assert!(zones.contains(&America::Denver) && zones.contains(&America::Phoenix)),
@@ -485,63 +561,78 @@ mod tests {
     fn a_command_reads_like_a_sentence() {
         let p = parser();
         assert_eq!(
-            p.parse("/remind 8am Europe/London", "how"),
+            p.read("/remind 8am Europe/London", "how"),
             set(time(8, 0), ZoneSpec::Zone(Europe::London))
         );
         assert_eq!(
-            p.parse("/remind@recovery_bot 20:30 Chicago", "how"),
+            p.read("/remind@recovery_bot 20:30 Chicago", "how"),
             set(time(20, 30), ZoneSpec::Zone(America::Chicago))
         );
         assert_eq!(
-            p.parse("/remind 8 America/Chicago", "how"),
+            p.read("/remind 8 America/Chicago", "how"),
             set(time(8, 0), ZoneSpec::Zone(America::Chicago))
         );
-        assert_eq!(p.parse("/remind pause", "stop"), Request::Pause);
-        assert_eq!(p.parse("/remind stop", "stop"), Request::Stop);
-        assert_eq!(p.parse("/remind cancel", "how"), Request::Stop);
-        assert_eq!(p.parse("/remind resume", "how"), Request::Resume);
-        assert_eq!(p.parse("/remind status", "how"), Request::Status);
-        assert_eq!(p.parse("/remind", "how"), Request::Help);
-        assert_eq!(p.parse("/forget", "forget"), Request::Forget);
-        assert_eq!(p.parse("/forget@recovery_bot", "how"), Request::Forget);
+        assert_eq!(p.read("/remind pause", "stop"), ReminderAction::Pause);
+        assert_eq!(p.read("/remind stop", "stop"), ReminderAction::Stop);
+        assert_eq!(p.read("/remind cancel", "how"), ReminderAction::Stop);
+        assert_eq!(p.read("/remind resume", "how"), ReminderAction::Resume);
+        assert_eq!(p.read("/remind status", "how"), ReminderAction::Status);
+        assert_eq!(p.read("/remind", "how"), ReminderAction::Help);
+        assert_eq!(p.read("/forget", "forget"), ReminderAction::Forget);
+        assert_eq!(
+            p.read("/forget@recovery_bot", "how"),
+            ReminderAction::Forget
+        );
     }
 
     #[test]
     fn actions_in_free_text() {
         let p = parser();
-        assert_eq!(p.parse("stop my daily reminders", "stop"), Request::Stop);
-        assert_eq!(p.parse("please unsubscribe me", "stop"), Request::Stop);
         assert_eq!(
-            p.parse("i dont want these messages anymore", "stop"),
-            Request::Stop
+            p.read("stop my daily reminders", "stop"),
+            ReminderAction::Stop
         );
-        assert_eq!(p.parse("pause my reminders", "stop"), Request::Pause);
-        assert_eq!(p.parse("resume my reminders", "how"), Request::Resume);
-        assert_eq!(p.parse("turn my reminders back on", "how"), Request::Resume);
         assert_eq!(
-            p.parse("am i subscribed to reminders", "how"),
-            Request::Status
+            p.read("please unsubscribe me", "stop"),
+            ReminderAction::Stop
         );
-        assert_eq!(p.parse("forget me", "forget"), Request::Forget);
         assert_eq!(
-            p.parse("remind me every day", "how"),
+            p.read("i dont want these messages anymore", "stop"),
+            ReminderAction::Stop
+        );
+        assert_eq!(p.read("pause my reminders", "stop"), ReminderAction::Pause);
+        assert_eq!(p.read("resume my reminders", "how"), ReminderAction::Resume);
+        assert_eq!(
+            p.read("turn my reminders back on", "how"),
+            ReminderAction::Resume
+        );
+        assert_eq!(
+            p.read("am i subscribed to reminders", "how"),
+            ReminderAction::Status
+        );
+        assert_eq!(p.read("forget me", "forget"), ReminderAction::Forget);
+        assert_eq!(
+            p.read("remind me every day", "how"),
             set(TimeSpec::Missing, ZoneSpec::Missing)
         );
         assert_eq!(
-            p.parse("can you send me a daily message", "how"),
+            p.read("can you send me a daily message", "how"),
             set(TimeSpec::Missing, ZoneSpec::Missing)
         );
-        assert_eq!(p.parse("how do reminders work?", "how"), Request::Help);
         assert_eq!(
-            p.parse("change my reminder to 9am", "how"),
+            p.read("how do reminders work?", "how"),
+            ReminderAction::Help
+        );
+        assert_eq!(
+            p.read("change my reminder to 9am", "how"),
             set(time(9, 0), ZoneSpec::Missing)
         );
         assert_eq!(
-            p.parse("resume my reminders at 7am", "how"),
+            p.read("resume my reminders at 7am", "how"),
             set(time(7, 0), ZoneSpec::Missing)
         );
         assert_eq!(
-            p.parse("switch my time zone to Europe/London", "how"),
+            p.read("switch my time zone to Europe/London", "how"),
             set(TimeSpec::Missing, ZoneSpec::Zone(Europe::London))
         );
     }
@@ -550,11 +641,11 @@ mod tests {
     fn numbers_that_are_not_times() {
         let p = parser();
         assert_eq!(
-            p.parse("remind me every day for 30 days", "how"),
+            p.read("remind me every day for 30 days", "how"),
             set(TimeSpec::Missing, ZoneSpec::Missing)
         );
         assert_eq!(
-            p.parse("reminders from 2026-09-01 please", "how"),
+            p.read("reminders from 2026-09-01 please", "how"),
             set(TimeSpec::Missing, ZoneSpec::Missing)
         );
     }

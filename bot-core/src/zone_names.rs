@@ -42,7 +42,7 @@ pub enum Place {
 
 /// Looks zones up by name.
 #[derive(Debug, Clone)]
-pub struct Zones {
+pub struct ZoneNames {
     /// Lower-case IANA names.
     names: HashMap<String, Tz>,
     /// Lower-case place words, single spaces between words.
@@ -51,10 +51,10 @@ pub struct Zones {
     max_words: usize,
 }
 
-impl Zones {
+impl ZoneNames {
     /// Every IANA zone by name and by city, plus `places` (which win over city names), minus the city names in
     /// `not_places` (ordinary words such as "wake" or "christmas" that also name a zone).
-    pub fn new(places: &[(String, Vec<Tz>)], not_places: &[String]) -> Zones {
+    pub fn new(places: &[(String, Vec<Tz>)], not_places: &[String]) -> ZoneNames {
         let mut names = HashMap::with_capacity(TZ_VARIANTS.len());
         let mut cities: HashMap<String, Place> = HashMap::new();
         for tz in TZ_VARIANTS {
@@ -100,7 +100,7 @@ impl Zones {
             .map(|k| k.split(' ').count())
             .max()
             .unwrap_or(1);
-        Zones {
+        ZoneNames {
             names,
             places: cities,
             max_words,
@@ -160,8 +160,8 @@ mod tests {
     use super::*;
     use chrono_tz::{America, Asia, Europe};
 
-    fn zones() -> Zones {
-        Zones::new(
+    fn zones() -> ZoneNames {
+        ZoneNames::new(
             &[
                 ("boston".into(), vec![America::New_York]),
                 ("mst".into(), vec![America::Denver, America::Phoenix]),

@@ -3,8 +3,8 @@
 //! can be loaded from the operator's content folder instead; both are validated at load, with errors that
 //! name the file and the entry, and every source is checked against bot-core's `sources.toml`.
 
-use bot_core::content::Content;
-use bot_core::{Block, ContentError, Explanation, FollowUp, Intent, Reply, SourceRef, Span};
+use crate::content::Content;
+use crate::{Block, ContentError, Explanation, FollowUp, Intent, Reply, SourceRef, Span};
 use chrono::format::{Item, StrftimeItems};
 use chrono::{Datelike as _, NaiveDate};
 use chrono_tz::Tz;
@@ -12,8 +12,8 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use crate::request::Parser;
-use crate::zones::{Zones, city};
+use crate::reminder::{Ask, Done, ReminderOutcome, ReminderReader, ReminderState};
+use crate::zone_names::{ZoneNames, city};
 
 /// The reply texts file.
 pub const REMINDERS_FILE: &str = "reminders.toml";
@@ -70,7 +70,7 @@ pub struct DailyText {
 
 /// Values for a message's `{placeholders}`.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Vars {
+struct Vars {
     pub time: Option<String>,
     pub zone: Option<String>,
     pub next: Option<String>,
@@ -175,7 +175,7 @@ impl ReminderContent {
                 return Err(entry_err(&m.id, "the id is used twice".into()));
             }
             let sources = resolve_sources(&m.source, core).map_err(|e| entry_err(&m.id, e))?;
-            let blocks = bot_core::markup::parse(&m.text).map_err(|e| entry_err(&m.id, e))?;
+            let blocks = crate::markup::parse(&m.text).map_err(|e| entry_err(&m.id, e))?;
             let texts = std::iter::once(m.text.as_str()).chain(
                 m.follow_ups
                     .iter()
@@ -299,21 +299,9 @@ impl ReminderContent {
         })
     }
 
-    /// A request parser that knows this content's place names.
-    pub fn parser(&self) -> Parser {
-        Parser::new(Zones::new(&self.places, &self.not_places))
-    }
-
-    /// The parser over the embedded place names (unit tests of the parser, which have no bot-core content).
-    #[cfg(test)]
-    pub(crate) fn embedded_parser() -> Parser {
-        let raw: RemindersFile = toml::from_str(EMBEDDED_REMINDERS).expect("embedded content");
-        let places: Vec<(String, Vec<Tz>)> = raw
-            .places
-            .iter()
-            .map(|(p, z)| (p.clone(), z.iter().map(|n| n.parse().unwrap()).collect()))
-            .collect();
-        Parser::new(Zones::new(&places, &raw.not_places))
+    /// A reminder-request reader that knows this content's place names.
+    pub(crate) fn reader(&self) -> ReminderReader {
+        ReminderReader::new(ZoneNames::new(&self.places, &self.not_places))
     }
 
     /// The text for local date `date`: in the series month, that day's message; otherwise a principle or
@@ -347,7 +335,7 @@ impl ReminderContent {
         let footer = self.message("footer", &Vars::default());
         let mut blocks = intro.0;
         blocks.push(Block {
-            kind: bot_core::BlockKind::Heading,
+            kind: crate::BlockKind::Heading,
             spans: vec![Span::Strong {
                 text: text.title.clone(),
             }],
@@ -375,8 +363,69 @@ impl ReminderContent {
         }
     }
 
+    /// What `outcome` says to the person, at `now` (for "next: today, 8:00 AM").
+    pub fn say(&self, outcome: &ReminderOutcome, now: chrono::DateTime<chrono::Utc>) -> Reply {
+        let nothing = Vars::default();
+        match outcome {
+            ReminderOutcome::Reminder { done, reminder } => {
+                let id = match done {
+                    Done::Started => "started",
+                    Done::StartedInDefaultZone => "started-default-zone",
+                    Done::Changed => "changed",
+                    Done::Resumed => "resumed",
+                    Done::AlreadyActive => "already-active",
+                    Done::Paused => "paused",
+                    Done::AlreadyPaused => "already-paused",
+                    Done::Shown => match reminder.state {
+                        ReminderState::Active => "status-active",
+                        ReminderState::Paused => "status-paused",
+                        ReminderState::Blocked => "status-blocked",
+                    },
+                };
+                let vars = Vars {
+                    time: Some(self.show_time(reminder.time)),
+                    zone: Some(reminder.zone.name().to_string()),
+                    next: reminder
+                        .next
+                        .map(|at| self.show_next(at, reminder.zone, now)),
+                    ..Vars::default()
+                };
+                let follow_ups = if *done == Done::StartedInDefaultZone {
+                    self.zone_choices(&[], vars.time.as_deref())
+                } else {
+                    Vec::new()
+                };
+                self.reply(id, &vars, follow_ups)
+            }
+            ReminderOutcome::Question { ask, time, zone } => {
+                let time = time.map(|t| self.show_time(t));
+                let (id, choices): (&str, Option<&[Tz]>) = match ask {
+                    Ask::Time => ("ask-time", None),
+                    Ask::Zone => ("ask-zone", Some(&[])),
+                    Ask::WhichZone(candidates) => ("ambiguous-zone", Some(candidates)),
+                    Ask::UnknownZone => ("unknown-zone", Some(&[])),
+                    Ask::BadTime => ("bad-time", None),
+                };
+                let follow_ups = choices
+                    .map(|zones| self.zone_choices(zones, time.as_deref()))
+                    .unwrap_or_default();
+                let vars = Vars {
+                    time,
+                    zone: zone.map(|z| z.name().to_string()),
+                    ..Vars::default()
+                };
+                self.reply(id, &vars, follow_ups)
+            }
+            ReminderOutcome::NotSubscribed => self.reply("not-subscribed", &nothing, vec![]),
+            ReminderOutcome::Stopped => self.reply("stopped", &nothing, vec![]),
+            ReminderOutcome::Forgotten => self.reply("forgotten", &nothing, vec![]),
+            ReminderOutcome::GroupAdminsOnly => self.reply("group-admins-only", &nothing, vec![]),
+            ReminderOutcome::Help => self.reply("help", &nothing, vec![]),
+        }
+    }
+
     /// A reply from message `id` with its placeholders filled in.
-    pub(crate) fn reply(&self, id: &str, vars: &Vars, extra_follow_ups: Vec<FollowUp>) -> Reply {
+    fn reply(&self, id: &str, vars: &Vars, extra_follow_ups: Vec<FollowUp>) -> Reply {
         let (blocks, mut follow_ups, sources) = self.message(id, vars);
         follow_ups.extend(extra_follow_ups);
         Reply {
@@ -416,7 +465,7 @@ impl ReminderContent {
     }
 
     /// Buttons that answer "which zone?": one per zone, each sending the request again with that zone.
-    pub(crate) fn zone_choices(&self, zones: &[Tz], time: Option<&str>) -> Vec<FollowUp> {
+    fn zone_choices(&self, zones: &[Tz], time: Option<&str>) -> Vec<FollowUp> {
         let zones = if zones.is_empty() {
             &self.ask_zone_choices
         } else {
@@ -440,12 +489,12 @@ impl ReminderContent {
     }
 
     /// A time of day as people read it (the content's `time_format`).
-    pub(crate) fn show_time(&self, time: chrono::NaiveTime) -> String {
+    fn show_time(&self, time: chrono::NaiveTime) -> String {
         time.format(&self.time_format).to_string()
     }
 
     /// When the next reminder comes, relative to the person's local today.
-    pub(crate) fn show_next(
+    fn show_next(
         &self,
         next: chrono::DateTime<chrono::Utc>,
         zone: Tz,
@@ -508,7 +557,7 @@ fn parse_month(text: &str, core: &Content) -> Result<(Vec<DailyText>, u32), Cont
             return Err(entry_err(&d.id, "the title is empty".into()));
         }
         let sources = resolve_sources(&d.source, core).map_err(|e| entry_err(&d.id, e))?;
-        let blocks = bot_core::markup::parse(&d.text).map_err(|e| entry_err(&d.id, e))?;
+        let blocks = crate::markup::parse(&d.text).map_err(|e| entry_err(&d.id, e))?;
         series[index] = Some(DailyText {
             entry: format!("recovery-month:{}", d.id),
             title: d.title,
@@ -547,7 +596,7 @@ fn resolve_sources(ids: &OneOrMany, core: &Content) -> Result<Vec<SourceRef>, St
         .collect()
 }
 
-fn source_ref(s: &bot_core::content::Source) -> SourceRef {
+fn source_ref(s: &crate::content::Source) -> SourceRef {
     SourceRef {
         id: s.id.clone(),
         title: s.title.clone(),
@@ -731,7 +780,7 @@ mod tests {
             assert!(
                 reply
                     .plain_text()
-                    .ends_with(&bot_core::reply::render_plain(std::slice::from_ref(last))),
+                    .ends_with(&crate::reply::render_plain(std::slice::from_ref(last))),
                 "every reminder ends with the footer"
             );
             if date.month() == 9 {
