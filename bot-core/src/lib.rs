@@ -29,6 +29,6 @@ pub use engine::{
 };
 pub use intent::Intent;
 pub use reminder::{ReminderAction, ReminderOutcome, ReminderState};
-pub use reminder_content::{DailyText, MONTH_FILE, REMINDERS_FILE, ReminderContent};
+pub use reminder_content::{DailyText, MONTH_FILE, REMINDER_REPLIES_FILE, ReminderContent};
 pub use reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
 pub use service::{ChatRef, Coordinates, DeliveryError, Menu, Message, Responder};

@@ -1,4 +1,4 @@
-//! What reminders say, as data: `intents/reminders.toml` (the replies, the daily message's frame and the
+//! What reminders say, as data: `intents/reminder-replies.toml` (the replies, the daily message's frame and the
 //! zone words) and `intents/recovery-month.toml` (the September series). Both are embedded in the binary and
 //! can be loaded from the operator's content folder instead; both are validated at load, with errors that
 //! name the file and the entry, and every source is checked against bot-core's `sources.toml`.
@@ -16,14 +16,14 @@ use crate::reminder::{Ask, Done, ReminderOutcome, ReminderReader, ReminderState}
 use crate::zone_names::{ZoneNames, city};
 
 /// The reply texts file.
-pub const REMINDERS_FILE: &str = "reminders.toml";
+pub const REMINDER_REPLIES_FILE: &str = "reminder-replies.toml";
 /// The September series file.
 pub const MONTH_FILE: &str = "recovery-month.toml";
 
-const EMBEDDED_REMINDERS: &str = include_str!("../../intents/reminders.toml");
+const EMBEDDED_REMINDER_REPLIES: &str = include_str!("../../intents/reminder-replies.toml");
 const EMBEDDED_MONTH: &str = include_str!("../../intents/recovery-month.toml");
 
-/// Every message `reminders.toml` must define, with the placeholders its text and follow-ups may use.
+/// Every message `reminder-replies.toml` must define, with the placeholders its text and follow-ups may use.
 const MESSAGES: [(&str, &[&str]); 23] = [
     ("started", &["time", "zone", "next"]),
     ("started-default-zone", &["time", "zone", "next"]),
@@ -115,17 +115,17 @@ impl ReminderContent {
     /// The content compiled into the binary; rotation entries and sources come from `core` (the bot's
     /// loaded content, embedded or the operator's).
     pub fn embedded(core: &Content) -> Result<ReminderContent, ContentError> {
-        ReminderContent::from_texts(EMBEDDED_REMINDERS, EMBEDDED_MONTH, core)
+        ReminderContent::from_texts(EMBEDDED_REMINDER_REPLIES, EMBEDDED_MONTH, core)
     }
 
-    /// `reminders.toml` and `recovery-month.toml` from the operator's content folder (the `--content DIR`
+    /// `reminder-replies.toml` and `recovery-month.toml` from the operator's content folder (the `--content DIR`
     /// that holds the rest of `intents/`).
     pub fn from_dir(dir: &Path, core: &Content) -> Result<ReminderContent, ContentError> {
         let read = |name: &str| {
             let path = dir.join(name);
             std::fs::read_to_string(&path).map_err(|source| ContentError::Read { path, source })
         };
-        ReminderContent::from_texts(&read(REMINDERS_FILE)?, &read(MONTH_FILE)?, core)
+        ReminderContent::from_texts(&read(REMINDER_REPLIES_FILE)?, &read(MONTH_FILE)?, core)
     }
 
     /// Validates and builds the content from the two files' texts.
@@ -135,10 +135,10 @@ impl ReminderContent {
         core: &Content,
     ) -> Result<ReminderContent, ContentError> {
         let raw: RemindersFile = toml::from_str(reminders).map_err(|e| ContentError::File {
-            file: REMINDERS_FILE.into(),
+            file: REMINDER_REPLIES_FILE.into(),
             message: e.to_string(),
         })?;
-        let file = REMINDERS_FILE;
+        let file = REMINDER_REPLIES_FILE;
         let file_err = |message: String| ContentError::File {
             file: file.into(),
             message,
@@ -821,36 +821,36 @@ mod tests {
     fn errors_name_the_file_and_the_entry() {
         let bad_source =
             EMBEDDED_MONTH.replacen("source = [\"seed-001\"", "source = [\"seed-999\"", 1);
-        let err = error(EMBEDDED_REMINDERS, &bad_source);
+        let err = error(EMBEDDED_REMINDER_REPLIES, &bad_source);
         assert!(err.starts_with("recovery-month.toml: entry"), "{err}");
         assert!(err.contains("seed-999"), "{err}");
 
-        let bad_placeholder = EMBEDDED_REMINDERS.replacen(
+        let bad_placeholder = EMBEDDED_REMINDER_REPLIES.replacen(
             "every day at {time}, {zone} time. The first",
             "at {tiem}",
             1,
         );
         let err = error(&bad_placeholder, EMBEDDED_MONTH);
-        assert!(err.starts_with("reminders.toml: entry"), "{err}");
+        assert!(err.starts_with("reminder-replies.toml: entry"), "{err}");
         assert!(err.contains("{tiem}"), "{err}");
 
-        let bad_zone = EMBEDDED_REMINDERS.replacen("America/Chicago", "America/Chicagoo", 1);
+        let bad_zone = EMBEDDED_REMINDER_REPLIES.replacen("America/Chicago", "America/Chicagoo", 1);
         let err = error(&bad_zone, EMBEDDED_MONTH);
         assert!(err.contains("America/Chicagoo"), "{err}");
 
         let missing_day = EMBEDDED_MONTH.replacen("day = 17\n", "day = 16\n", 1);
-        let err = error(EMBEDDED_REMINDERS, &missing_day);
+        let err = error(EMBEDDED_REMINDER_REPLIES, &missing_day);
         assert!(err.starts_with("recovery-month.toml"), "{err}");
         assert!(err.contains("day 16 has two messages"), "{err}");
 
-        let no_footer = EMBEDDED_REMINDERS.replacen("id = \"footer\"", "id = \"fotter\"", 1);
+        let no_footer = EMBEDDED_REMINDER_REPLIES.replacen("id = \"footer\"", "id = \"fotter\"", 1);
         let err = error(&no_footer, EMBEDDED_MONTH);
         assert!(
             err.contains("fotter") && err.contains("unknown message id"),
             "{err}"
         );
 
-        let bad_group = EMBEDDED_REMINDERS.replacen("\"dimensions\"]", "\"dimensionz\"]", 1);
+        let bad_group = EMBEDDED_REMINDER_REPLIES.replacen("\"dimensions\"]", "\"dimensionz\"]", 1);
         let err = error(&bad_group, EMBEDDED_MONTH);
         assert!(err.contains("dimensionz"), "{err}");
     }
