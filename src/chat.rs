@@ -1,7 +1,7 @@
 //! The terminal chat: the same core and the same [`Responder`] the platforms use, one message per line.
 
 use anyhow::Result;
-use bot_core::{ChatKind, ChatRef, Message, Platform, Responder};
+use bot_core::{ChatKind, ChatRef, DeliveryError, Message, Platform, Reply, Responder};
 use std::io::{BufRead, Write};
 
 use crate::cli::render_terminal;
@@ -9,6 +9,18 @@ use crate::cli::render_terminal;
 /// The terminal's one conversation.
 pub fn terminal_chat() -> ChatRef {
     ChatRef::new(Platform::Terminal, "terminal", ChatKind::Direct)
+}
+
+/// Prints reminders in the terminal chat, between its messages.
+pub struct TerminalSender;
+
+impl reminders::Sender for TerminalSender {
+    async fn deliver(&self, _chat: &ChatRef, reply: &Reply) -> Result<(), DeliveryError> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "\n{}\n", render_terminal(reply))
+            .and_then(|()| out.flush())
+            .map_err(|error| DeliveryError::Permanent(error.to_string()))
+    }
 }
 
 /// Chats until end of input or `/quit`. Starts with the `/start` answer (what the bot can do and the

@@ -40,15 +40,32 @@ fn main() -> Result<()> {
 }
 
 /// The terminal chat, through the same [`app::App`] as the platforms, with reminders kept in a store that
-/// lasts as long as the chat.
+/// lasts as long as the chat: while it runs, the scheduler prints each reminder in it when it is due.
 fn chat_in_terminal(bot: Bot, config: &Config) -> Result<()> {
     let db = sled::Config::new()
         .temporary(true)
         .open()
         .context("opening a temporary reminder store")?;
     let reminders = Arc::new(open_reminders(&db, &bot, config)?);
-    let app = app::App::new(Arc::new(bot)).with_reminders(reminders);
-    chat::run(&app, std::io::stdin().lock(), std::io::stdout().lock())
+    let app = app::App::new(Arc::new(bot)).with_reminders(Arc::clone(&reminders));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = std::thread::spawn(move || -> Result<()> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .context("starting the reminder scheduler")?;
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        runtime.block_on(reminders::run(reminders, chat::TerminalSender, shutdown))?;
+        Ok(())
+    });
+    let chatted = chat::run(&app, std::io::stdin().lock(), std::io::stdout());
+    let _ = stop.send(());
+    scheduler
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reminder scheduler panicked"))??;
+    chatted
 }
 
 /// The reminders in `db`, worded from the bot's content (the operator's folder when given).

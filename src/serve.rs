@@ -244,7 +244,7 @@ impl reminders::Sender for Outboxes {
                 None => Err(not_running()),
             },
             Platform::Terminal => Err(DeliveryError::Permanent(
-                "terminal reminders are only sent while the terminal chat runs".into(),
+                "terminal reminders are sent by the terminal chat, not by serve".into(),
             )),
         }
     }
