@@ -210,6 +210,8 @@ pub struct Content {
     pub normalize: NormalizeData,
     /// One per intent, indexed by [`Intent::rank`].
     pub intents: Vec<IntentContent>,
+    /// How a meeting is listed.
+    pub listing: Listing,
     /// The learned scorer.
     pub model: Model,
     /// Reads the language of normalised text.
@@ -269,10 +271,35 @@ impl Content {
         let normalize: NormalizeFile = parse_toml("normalize.toml", text_of("normalize.toml"))?;
 
         let mut intents = Vec::with_capacity(Intent::ALL.len());
+        let mut listing = None;
         for intent in Intent::ALL {
             let file = format!("{intent}.toml");
-            let raw: IntentFile = parse_toml(&file, text_of(&file))?;
+            let mut raw: IntentFile = parse_toml(&file, text_of(&file))?;
+            match (intent, raw.listing.take()) {
+                (Intent::Meeting, found) => listing = found,
+                (_, Some(_)) => {
+                    return Err(file_error(
+                        &file,
+                        "only meeting.toml has a [listing]".into(),
+                    ));
+                }
+                (_, None) => {}
+            }
             intents.push(build_intent(intent, file, raw, &sources.source)?);
+        }
+        let listing = listing
+            .ok_or_else(|| file_error("meeting.toml", "the [listing] table is required".into()))?;
+        for (field, text, placeholders) in [
+            ("your_time", &listing.your_time, &["{time}"][..]),
+            ("distance", &listing.distance, &["{km}"]),
+            ("updated", &listing.updated, &["{feed}", "{date}"]),
+        ] {
+            if let Some(missing) = placeholders.iter().find(|p| !text.contains(*p)) {
+                return Err(file_error(
+                    "meeting.toml",
+                    format!("[listing] {field} needs {missing}"),
+                ));
+            }
         }
         let mut names = HashSet::new();
         for command in intents.iter().flat_map(|i| &i.commands) {
@@ -319,6 +346,7 @@ impl Content {
                 language: normalize.language,
             },
             intents,
+            listing,
             model: Model::from_bytes(model)?,
             language,
         })
@@ -591,6 +619,32 @@ struct IntentFile {
     #[serde(default)]
     rule: Vec<RawRule>,
     entry: Vec<RawEntry>,
+    #[serde(default)]
+    listing: Option<Listing>,
+}
+
+/// How one meeting is listed: the words around its name, time, place and link (`meeting.toml`'s
+/// `[listing]`). Each fragment carries its own punctuation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Listing {
+    /// Weekday abbreviations, Monday first.
+    pub weekdays: [String; 7],
+    /// Before and after noon, for zones that read the time that way.
+    pub am_pm: [String; 2],
+    /// After the meeting's time, when the person's zone differs: `{time}` is theirs.
+    pub your_time: String,
+    pub in_progress: String,
+    /// Before the join link of a hybrid and of an online meeting.
+    pub hybrid: String,
+    pub online: String,
+    pub join_link: String,
+    /// Between the join link and the dial-in number.
+    pub or_dial: String,
+    /// `{km}`: the distance.
+    pub distance: String,
+    /// A feed and its date: `{feed}`, `{date}`.
+    pub updated: String,
 }
 
 #[derive(Deserialize)]

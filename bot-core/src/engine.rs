@@ -764,7 +764,13 @@ impl Bot {
                     .as_deref()
                     .filter(|c| c.meetings().next().is_some())
             {
-                let answer = meeting_answer::answer(file, catalog, route.query, context);
+                let answer = meeting_answer::answer(
+                    file,
+                    &self.content.listing,
+                    catalog,
+                    route.query,
+                    context,
+                );
                 used.extend(answer.entries.into_iter().map(|e| (intent, e)));
                 blocks.extend(answer.blocks);
                 meetings = answer.meetings;

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Datelike as _, Timelike as _};
 use meetings::{Catalog, Hit, HitSummary, Relaxation, Tz};
 
-use crate::content::IntentContent;
+use crate::content::{IntentContent, Listing};
 use crate::engine::Context;
 use crate::reply::{Block, BlockKind, Span};
 
@@ -39,6 +39,7 @@ pub struct MeetingAnswer {
 /// Searches `catalog` for what `text` asks, widening the query when nothing fits.
 pub fn answer(
     file: &IntentContent,
+    listing: &Listing,
     catalog: &Catalog,
     text: &str,
     context: &Context,
@@ -74,9 +75,9 @@ pub fn answer(
             .result
             .hits
             .iter()
-            .map(|hit| meeting_item(hit, show_fellowship)),
+            .map(|hit| meeting_item(hit, show_fellowship, listing)),
     );
-    let feeds = feeds_line(catalog, &widened.result.hits);
+    let feeds = feeds_line(catalog, &widened.result.hits, listing);
     blocks.extend(
         file.entries[results]
             .blocks
@@ -91,7 +92,7 @@ pub fn answer(
 }
 
 /// One meeting on one line: name, when, where or how to join, types, distance.
-fn meeting_item(hit: &Hit, show_fellowship: bool) -> Block {
+fn meeting_item(hit: &Hit, show_fellowship: bool, words: &Listing) -> Block {
     let m = &hit.meeting;
     let mut spans = Vec::new();
     let name = match (show_fellowship, m.fellowship) {
@@ -99,14 +100,14 @@ fn meeting_item(hit: &Hit, show_fellowship: bool) -> Block {
         _ => m.name.clone(),
     };
     spans.push(Span::Strong { text: name });
-    let mut when = format!(": {}", clock(&hit.start));
+    let mut when = format!(": {}", clock(&hit.start, words));
     if let Some(theirs) = hit.start_for_person
         && theirs.naive_local() != hit.start.naive_local()
     {
-        when.push_str(&format!(" (your time {})", clock(&theirs)));
+        when.push_str(&words.your_time.replace("{time}", &clock(&theirs, words)));
     }
     if hit.in_progress {
-        when.push_str(", in progress now");
+        when.push_str(&words.in_progress);
     }
     spans.push(Span::Text { text: when });
 
@@ -130,9 +131,9 @@ fn meeting_item(hit: &Hit, show_fellowship: bool) -> Block {
     }
     if m.attendance.is_online() {
         let label = if m.attendance.is_in_person() {
-            ". Hybrid: "
+            &words.hybrid
         } else {
-            ". Online: "
+            &words.online
         };
         let link = m
             .conference_url
@@ -140,11 +141,13 @@ fn meeting_item(hit: &Hit, show_fellowship: bool) -> Block {
             .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
         let phone = m.conference_phone.as_deref().and_then(dial_target);
         if link.is_some() || phone.is_some() {
-            spans.push(Span::Text { text: label.into() });
+            spans.push(Span::Text {
+                text: label.clone(),
+            });
         }
         if let Some(url) = link {
             spans.push(Span::Link {
-                text: "join link".into(),
+                text: words.join_link.clone(),
                 target: url.to_string(),
                 strong: false,
             });
@@ -152,7 +155,7 @@ fn meeting_item(hit: &Hit, show_fellowship: bool) -> Block {
         if let Some((text, target)) = phone {
             if link.is_some() {
                 spans.push(Span::Text {
-                    text: ", or dial ".into(),
+                    text: words.or_dial.clone(),
                 });
             }
             spans.push(Span::Link {
@@ -167,7 +170,7 @@ fn meeting_item(hit: &Hit, show_fellowship: bool) -> Block {
         tail.push_str(&format!(". {}", m.types.join(", ")));
     }
     if let Some(km) = hit.distance_km {
-        tail.push_str(&format!(". {km:.1} km away"));
+        tail.push_str(&words.distance.replace("{km}", &format!("{km:.1}")));
     }
     tail.push('.');
     spans.push(Span::Text { text: tail });
@@ -186,15 +189,15 @@ fn simplified(text: &str) -> String {
 }
 
 /// "Tue 7:00 PM PDT" in the Americas, "Tue 19:00 BST" elsewhere.
-fn clock(t: &DateTime<Tz>) -> String {
-    let day = t.weekday().to_string();
+fn clock(t: &DateTime<Tz>, words: &Listing) -> String {
+    let day = &words.weekdays[t.weekday().num_days_from_monday() as usize];
     let zone = t.format("%Z").to_string();
     if t.timezone().name().starts_with("America/") {
         let (pm, hour) = t.hour12();
         format!(
             "{day} {hour}:{:02} {} {zone}",
             t.minute(),
-            if pm { "PM" } else { "AM" }
+            words.am_pm[usize::from(pm)]
         )
     } else {
         format!("{day} {:02}:{:02} {zone}", t.hour(), t.minute())
@@ -217,14 +220,17 @@ fn dial_target(phone: &str) -> Option<(String, String)> {
 }
 
 /// "Orange County Intergroup (updated 2024-05-01)" for each feed that a listed meeting came from.
-fn feeds_line(catalog: &Catalog, hits: &[Hit]) -> String {
+fn feeds_line(catalog: &Catalog, hits: &[Hit], words: &Listing) -> String {
     let mut names: Vec<String> = Vec::new();
     for feed in catalog.feeds() {
         if !hits.iter().any(|h| h.meeting.feed == feed.options.id) {
             continue;
         }
         names.push(match feed.updated {
-            Some(date) => format!("{} (updated {date})", feed.options.id),
+            Some(date) => words
+                .updated
+                .replace("{feed}", &feed.options.id)
+                .replace("{date}", &date.to_string()),
             None => feed.options.id.clone(),
         });
     }
