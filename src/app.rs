@@ -309,4 +309,28 @@ mod tests {
             reply.plain_text()
         );
     }
+
+    #[test]
+    fn a_meeting_is_listed_in_the_contents_words() {
+        let mut content = bot_core::Content::embedded().unwrap();
+        content.listing.weekdays[5] = "sáb".into();
+        content.listing.online = ". En línea: ".into();
+        content.listing.join_link = "enlace".into();
+        content.listing.or_dial = " o marca ".into();
+        let feed = include_str!("../tests/data/feeds/anytown.json");
+        let (feed, _) = meetings::Feed::from_json_guessing(feed, "anytown", None, None).unwrap();
+        let catalog = Arc::new(Catalog::new(vec![feed]));
+        let app = App::new(Arc::new(Bot::new(content).unwrap()))
+            .with_clock(tuesday_5pm)
+            .with_meetings(Arc::new(move || Some(Arc::clone(&catalog))));
+        let text = say(&app, &chat("10"), "online meetings on saturday").plain_text();
+        for words in [
+            "sáb 10:00 AM",
+            ". En línea: enlace",
+            " o marca +1 555 010 0100",
+        ] {
+            assert!(text.contains(words), "{words:?} in {text}");
+        }
+        assert!(!text.contains("join link"), "{text}");
+    }
 }
