@@ -52,7 +52,7 @@ const MESSAGES: [(&str, &[&str]); 23] = [
 
 /// One message, ready to fill in.
 #[derive(Debug, Clone)]
-struct Message {
+struct Template {
     blocks: Vec<Block>,
     follow_ups: Vec<FollowUp>,
     sources: Vec<SourceRef>,
@@ -95,7 +95,7 @@ impl Vars {
 /// The validated reminder content.
 #[derive(Debug, Clone)]
 pub struct ReminderContent {
-    messages: HashMap<String, Message>,
+    messages: HashMap<String, Template>,
     /// The Recovery Month series, one per day of `month`.
     series: Vec<DailyText>,
     month: u32,
@@ -213,7 +213,7 @@ impl ReminderContent {
             }
             messages.insert(
                 m.id.clone(),
-                Message {
+                Template {
                     blocks,
                     follow_ups: m.follow_ups.clone(),
                     sources,
