@@ -15,6 +15,7 @@ pub mod markup;
 mod meeting_answer;
 pub mod model;
 pub mod normalize;
+pub mod render;
 pub mod reply;
 mod service;
 pub mod train;

@@ -1,8 +1,8 @@
 //! The platform-neutral reply: ordered blocks of lightly marked-up text, follow-ups and flags.
-//! Adapters render it (HTML for Telegram, Markdown for Discord, plain text for the terminal).
+//! Adapters render it through [`crate::render`] (HTML for Telegram, Markdown for Discord, plain text for the
+//! terminal).
 
 use serde::Serialize;
-use std::fmt::Write as _;
 
 use crate::intent::Intent;
 
@@ -118,47 +118,7 @@ impl Reply {
 
 /// Renders blocks as plain text, one block per line, a blank line between paragraphs.
 pub fn render_plain(blocks: &[Block]) -> String {
-    let mut out = String::new();
-    let mut previous: Option<BlockKind> = None;
-    for block in blocks {
-        if let Some(prev) = previous {
-            let tight = block.kind == BlockKind::Item && prev != BlockKind::Heading;
-            out.push_str(if tight { "\n" } else { "\n\n" });
-        }
-        if block.kind == BlockKind::Item {
-            out.push_str("• ");
-        }
-        for span in &block.spans {
-            match span {
-                Span::Text { text } | Span::Strong { text } => out.push_str(text),
-                Span::Link { text, target, .. } => {
-                    out.push_str(text);
-                    if let Some(url) = visible_url(text, target) {
-                        let _ = write!(out, " ({url})");
-                    }
-                }
-            }
-        }
-        previous = Some(block.kind);
-    }
-    out
-}
-
-/// The URL to show after a link's text in plain renderings, if the text does not already say it.
-pub fn visible_url<'a>(text: &str, target: &'a str) -> Option<&'a str> {
-    if target.starts_with("tel:") || target.starts_with("sms:") {
-        return None;
-    }
-    let bare = target
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_start_matches("www.")
-        .trim_end_matches('/');
-    if text.to_lowercase().contains(&bare.to_lowercase()) {
-        None
-    } else {
-        Some(target)
-    }
+    crate::render::plain(blocks)
 }
 
 #[cfg(test)]

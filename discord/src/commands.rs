@@ -6,6 +6,7 @@ use bot_core::{Intent, Menu, Message};
 use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
+use crate::markdown::truncate;
 use crate::settings::WatchSettings;
 use crate::{Ctx, Data, Error, error, events, person, render, send};
 
@@ -99,16 +100,6 @@ fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c == '-' || c == '_' || c.is_ascii_digit() || c.is_lowercase())
-}
-
-fn truncate(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(limit - 1).collect();
-        out.push('…');
-        out
-    }
 }
 
 /// One line of words from an option (no line breaks, no runs of spaces).
