@@ -25,5 +25,5 @@ pub use engine::{
     Bot, ChatKind, Classification, Context, ModelView, Platform, RulesReading, Thresholds,
 };
 pub use intent::Intent;
-pub use reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
+pub use reply::{Alarm, Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
 pub use service::{ChatRef, Coordinates, DeliveryError, Menu, Message, Responder};

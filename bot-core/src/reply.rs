@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::engine::Classification;
 use crate::intent::Intent;
 
 /// A run of inline text.
@@ -114,6 +115,52 @@ impl Reply {
     pub fn plain_text(&self) -> String {
         render_plain(&self.blocks)
     }
+
+    /// What the message this reply answers was read as, from the reply itself: an overdose happening now
+    /// is an urgent reply that carries an overdose answer (alone, or after the crisis lines).
+    pub fn classification(&self) -> Classification {
+        let overdose = Intent::Overdose.as_str();
+        Classification {
+            intent: self.intent,
+            urgent: self.urgent,
+            overdose_now: self.urgent
+                && self.explanation.entries.iter().any(|entry| {
+                    entry
+                        .split_once(':')
+                        .is_some_and(|(file, _)| file == overdose)
+                }),
+        }
+    }
+
+    /// Whether, and why, this reply is alarming (see [`Alarm`]).
+    pub fn alarm(&self) -> Option<Alarm> {
+        Alarm::of(self.classification())
+    }
+}
+
+/// Why a message is alarming: it is answered where everyone can see it, at once, and crisis watch tells
+/// the moderators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alarm {
+    /// Someone may be at risk (thoughts of suicide or self-harm, danger now), perhaps with an overdose
+    /// happening now as well.
+    Crisis { overdose_now: bool },
+    /// An overdose happening now.
+    OverdoseNow,
+}
+
+impl Alarm {
+    /// Whether, and why, a message read as `c` is alarming.
+    pub fn of(c: Classification) -> Option<Alarm> {
+        let overdose_now = c.overdose_now || (c.intent == Intent::Overdose && c.urgent);
+        if c.intent == Intent::Crisis {
+            Some(Alarm::Crisis { overdose_now })
+        } else if overdose_now {
+            Some(Alarm::OverdoseNow)
+        } else {
+            None
+        }
+    }
 }
 
 /// Renders blocks as plain text, one block per line, a blank line between paragraphs.
@@ -157,6 +204,45 @@ mod tests {
         assert_eq!(
             render_plain(&blocks),
             "Call or text:\n• 988\n• 988lifeline.org\n\nthe guide (https://example.org/guide)"
+        );
+    }
+
+    fn reply(intent: Intent, urgent: bool, entries: &[&str]) -> Reply {
+        Reply {
+            intent,
+            urgent,
+            blocks: Vec::new(),
+            follow_ups: Vec::new(),
+            meetings: Vec::new(),
+            explanation: Explanation {
+                intent,
+                rule: "test".into(),
+                entries: entries.iter().map(|e| e.to_string()).collect(),
+                sources: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_crisis_reply_with_an_overdose_happening_now_counts_as_both() {
+        let both = reply(Intent::Crisis, true, &["crisis:danger-now", "overdose:now"]);
+        assert!(both.classification().overdose_now);
+        assert_eq!(both.alarm(), Some(Alarm::Crisis { overdose_now: true }));
+        let crisis = reply(Intent::Crisis, true, &["crisis:first"]);
+        assert_eq!(
+            crisis.alarm(),
+            Some(Alarm::Crisis {
+                overdose_now: false
+            })
+        );
+        let overdose = reply(Intent::Overdose, true, &["overdose:now"]);
+        assert_eq!(overdose.alarm(), Some(Alarm::OverdoseNow));
+        let information = reply(Intent::Overdose, false, &["overdose:naloxone"]);
+        assert!(!information.classification().overdose_now);
+        assert_eq!(information.alarm(), None);
+        assert_eq!(
+            reply(Intent::Meeting, false, &["meeting:list"]).alarm(),
+            None
         );
     }
 }

@@ -128,8 +128,7 @@ async fn answer(ctx: Ctx<'_>, text: String, private: bool) -> Result<bot_core::R
         .data()
         .responder
         .respond(&Message::text(person(ctx.author().id), text));
-    let alarming = reply.urgent || matches!(reply.intent, Intent::Crisis | Intent::Overdose);
-    let ephemeral = private && !alarming && ctx.guild_id().is_some();
+    let ephemeral = private && reply.alarm().is_none() && ctx.guild_id().is_some();
     for message in render::render(&reply) {
         ctx.send(message.poise_reply(ephemeral)).await?;
     }
