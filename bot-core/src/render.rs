@@ -3,8 +3,9 @@
 //! What differs per platform (escaping, how bold and links are written, how length is counted, the limit)
 //! is a [`Dialect`]: plain text here, HTML in `telegram`, Markdown in `discord`.
 //!
-//! - Paragraphs and headings are separated by a blank line, list items by a line break.
-//! - Headings are emphasised whole.
+//! - Paragraphs and headings are separated by a blank line, list items by a line break (a dialect may
+//!   put a heading closer to what follows it).
+//! - Everything in a heading is emphasised.
 //! - A link the platform cannot open (`tel:`, `sms:`, anything but the web) shows its words, followed by
 //!   the number or the address in brackets when the words do not already say it.
 //! - A reply longer than one message is split between blocks; a block that alone is too long is split at a
@@ -15,52 +16,31 @@ use crate::reply::{Block, BlockKind, Span};
 
 /// What differs between platforms.
 pub trait Dialect {
-    /// The longest message, in [`Dialect::len`] units.
-    fn limit(&self) -> usize;
+    /// What starts a list item.
+    const ITEM: &'static str;
+    /// The separator after a heading.
+    const AFTER_HEADING: &'static str = "\n\n";
+    /// Whether a phone number that cannot be a link stands out in bold.
+    const BOLD_NUMBERS: bool = false;
     /// How the platform counts a message's length.
-    fn len(&self, text: &str) -> usize;
+    fn len(&self, text: &str) -> usize {
+        text.chars().count()
+    }
     /// `text` escaped so that it shows as written.
     fn escape(&self, text: &str) -> String;
     /// The length of one character once escaped, or more (never less): where a too-long block is cut.
-    fn escaped_len(&self, c: char) -> usize;
-    /// Escaped text, emphasised.
-    fn strong(&self, text: &str) -> String;
-    /// Escaped text as a link to `target` (one that [`Dialect::links`] accepts).
-    fn link(&self, text: &str, target: &str) -> String;
+    fn escaped_len(&self, c: char) -> usize {
+        self.len(c.encode_utf8(&mut [0; 4]))
+    }
     /// Whether `target` can be a link.
     fn links(&self, target: &str) -> bool;
-    /// What starts a list item.
-    fn item_prefix(&self) -> &'static str;
-    /// The separator after a heading.
-    fn after_heading(&self) -> &'static str {
-        "\n\n"
-    }
     /// Whether a phone number must be added after link words `text` (`number` is the link's number).
     fn adds_number(&self, text: &str, number: &str) -> bool {
         !shows_number(text, number)
     }
-    /// Whether a phone number that cannot be a link is emphasised to stand out.
-    fn emphasises_numbers(&self) -> bool {
-        false
-    }
-    /// One span's runs, written out. The runs share one span's emphasis, except where
-    /// [`Dialect::emphasises_numbers`] set it.
-    fn span(&self, runs: &[Run]) -> String {
-        runs.iter().map(|run| self.run(run)).collect()
-    }
-    /// One run written out.
-    fn run(&self, run: &Run) -> String {
-        let text = if run.markup {
-            run.text.clone()
-        } else {
-            self.escape(&run.text)
-        };
-        let text = match &run.link {
-            Some(target) => self.link(&text, target),
-            None => text,
-        };
-        if run.strong { self.strong(&text) } else { text }
-    }
+    /// One span's runs written out: escaped, emphasised, linked. The runs share the span's emphasis, but
+    /// for numbers made bold ([`Dialect::BOLD_NUMBERS`]).
+    fn span(&self, runs: &[Run]) -> String;
 }
 
 /// A stretch of text with one look.
@@ -90,50 +70,45 @@ impl Run {
             ..Run::new(text, strong)
         }
     }
+
+    /// The text as `dialect` writes it: escaped unless it is markup.
+    pub fn escaped(&self, dialect: &impl Dialect) -> String {
+        if self.markup {
+            self.text.clone()
+        } else {
+            dialect.escape(&self.text)
+        }
+    }
 }
 
-/// Plain text: list items as bullets, links as `text (url)`, no length limit.
-pub struct Plain;
+/// Plain text: list items as bullets, links as `text (url)`.
+struct Plain;
 
 impl Dialect for Plain {
-    fn limit(&self) -> usize {
-        usize::MAX
-    }
-    fn len(&self, text: &str) -> usize {
-        text.len()
-    }
+    const ITEM: &'static str = "• ";
     fn escape(&self, text: &str) -> String {
-        text.to_string()
-    }
-    fn escaped_len(&self, c: char) -> usize {
-        c.len_utf8()
-    }
-    fn strong(&self, text: &str) -> String {
-        text.to_string()
-    }
-    fn link(&self, text: &str, _target: &str) -> String {
         text.to_string()
     }
     fn links(&self, _target: &str) -> bool {
         false
     }
-    fn item_prefix(&self) -> &'static str {
-        "• "
-    }
     fn adds_number(&self, _text: &str, _number: &str) -> bool {
         false
+    }
+    fn span(&self, runs: &[Run]) -> String {
+        runs.iter().map(|run| run.text.as_str()).collect()
     }
 }
 
 /// Blocks as plain text, one string.
 pub fn plain(blocks: &[Block]) -> String {
-    messages(&Plain, blocks).pop().unwrap_or_default()
+    messages(&Plain, blocks, usize::MAX)
+        .pop()
+        .unwrap_or_default()
 }
 
-/// The blocks as messages in `dialect`, each at most [`Dialect::limit`] long. Empty when there is no
-/// visible text.
-pub fn messages(dialect: &impl Dialect, blocks: &[Block]) -> Vec<String> {
-    let limit = dialect.limit();
+/// The blocks as messages in `dialect`, each at most `limit` long. Empty when there is no visible text.
+pub fn messages<D: Dialect>(dialect: &D, blocks: &[Block], limit: usize) -> Vec<String> {
     // Units: a separator and a piece that is never cut.
     let mut units: Vec<(&'static str, String)> = Vec::new();
     let mut previous = None;
@@ -142,10 +117,15 @@ pub fn messages(dialect: &impl Dialect, blocks: &[Block]) -> Vec<String> {
         if spans.iter().flatten().all(|run| run.text.trim().is_empty()) {
             continue;
         }
-        let separator = separator(dialect, previous, block.kind);
+        let separator = match previous {
+            None => "",
+            Some(BlockKind::Heading) => D::AFTER_HEADING,
+            Some(_) if block.kind == BlockKind::Item => "\n",
+            Some(_) => "\n\n",
+        };
         previous = Some(block.kind);
         let prefix = if block.kind == BlockKind::Item {
-            dialect.item_prefix()
+            D::ITEM
         } else {
             ""
         };
@@ -156,7 +136,10 @@ pub fn messages(dialect: &impl Dialect, blocks: &[Block]) -> Vec<String> {
             units.push((separator, whole));
         } else {
             let runs: Vec<Run> = spans.into_iter().flatten().collect();
-            for (i, piece) in split_block(dialect, prefix, &runs).into_iter().enumerate() {
+            for (i, piece) in split_block(dialect, prefix, &runs, limit)
+                .into_iter()
+                .enumerate()
+            {
                 units.push((if i == 0 { separator } else { "" }, piece));
             }
         }
@@ -180,16 +163,6 @@ pub fn messages(dialect: &impl Dialect, blocks: &[Block]) -> Vec<String> {
     messages
 }
 
-/// The separator before a block of kind `kind` that follows one of kind `previous`.
-fn separator(dialect: &impl Dialect, previous: Option<BlockKind>, kind: BlockKind) -> &'static str {
-    match previous {
-        None => "",
-        Some(BlockKind::Heading) => dialect.after_heading(),
-        Some(_) if kind == BlockKind::Item => "\n",
-        Some(_) => "\n\n",
-    }
-}
-
 /// A block's runs, span by span, without empty ones.
 fn block_runs(dialect: &impl Dialect, block: &Block) -> Vec<Vec<Run>> {
     let heading = block.kind == BlockKind::Heading;
@@ -206,7 +179,7 @@ fn block_runs(dialect: &impl Dialect, block: &Block) -> Vec<Vec<Run>> {
 }
 
 /// A span as runs: the words, and for a link the platform cannot open, what it points to.
-fn span_runs(dialect: &impl Dialect, span: &Span, heading: bool) -> Vec<Run> {
+fn span_runs<D: Dialect>(dialect: &D, span: &Span, heading: bool) -> Vec<Run> {
     match span {
         Span::Text { text } => vec![Run::new(text, heading)],
         Span::Strong { text } => vec![Run::new(text, true)],
@@ -226,12 +199,11 @@ fn span_runs(dialect: &impl Dialect, span: &Span, heading: bool) -> Vec<Run> {
             // emphasises numbers, the brackets keep the span's look.
             let (shown, words_strong, brackets_strong) = if is_phone(target) {
                 let number = phone_number(target);
-                let emphasised = dialect.emphasises_numbers();
-                let bold = strong || emphasised;
+                let bold = strong || D::BOLD_NUMBERS;
                 if !dialect.adds_number(text, number) {
                     return vec![Run::new(text, bold)];
                 }
-                (number, bold, if emphasised { heading } else { strong })
+                (number, bold, if D::BOLD_NUMBERS { heading } else { strong })
             } else {
                 match visible_url(text, target) {
                     Some(url) => (url, strong, strong),
@@ -285,25 +257,20 @@ pub fn visible_url<'a>(text: &str, target: &'a str) -> Option<&'a str> {
     }
 }
 
-/// The escaped length of `text` in `run`'s place.
-fn run_text_len(dialect: &impl Dialect, run: &Run, c: char) -> usize {
-    if run.markup {
-        dialect.len(c.encode_utf8(&mut [0; 4]))
-    } else {
-        dialect.escaped_len(c)
-    }
-}
-
-/// The longest prefix of `run`'s text (in bytes) that fits `budget` once escaped, ending at a line break
-/// if there is one, else after whitespace; `0` when no such break fits. All of the text when it fits.
-fn fit_at_break(dialect: &impl Dialect, run: &Run, text: &str, budget: usize) -> usize {
-    let mut used = 0;
-    let mut last_line = 0;
-    let mut last_space = 0;
+/// Where to cut `text` of `run` to fit `budget` once written: the longest prefix (in bytes) ending at a
+/// line break, else after whitespace (`0` when none fits), and the longest cut between characters (at least
+/// one). All of `text` for both when it fits.
+fn fit(dialect: &impl Dialect, run: &Run, text: &str, budget: usize) -> (usize, usize) {
+    let (mut used, mut last_line, mut last_space) = (0, 0, 0);
     for (i, c) in text.char_indices() {
-        used += run_text_len(dialect, run, c);
+        used += if run.markup {
+            dialect.len(c.encode_utf8(&mut [0; 4]))
+        } else {
+            dialect.escaped_len(c)
+        };
         if used > budget {
-            return if last_line > 0 { last_line } else { last_space };
+            let at_break = if last_line > 0 { last_line } else { last_space };
+            return (at_break, if i == 0 { c.len_utf8() } else { i });
         }
         let end = i + c.len_utf8();
         if c == '\n' {
@@ -312,25 +279,11 @@ fn fit_at_break(dialect: &impl Dialect, run: &Run, text: &str, budget: usize) ->
             last_space = end;
         }
     }
-    text.len()
-}
-
-/// The longest prefix of `text` (in bytes) that fits `budget` once escaped, cut between characters; at
-/// least one character.
-fn fit_hard(dialect: &impl Dialect, run: &Run, text: &str, budget: usize) -> usize {
-    let mut used = 0;
-    for (i, c) in text.char_indices() {
-        used += run_text_len(dialect, run, c);
-        if used > budget {
-            return if i == 0 { c.len_utf8() } else { i };
-        }
-    }
-    text.len()
+    (text.len(), text.len())
 }
 
 /// Splits one block that is too long for a message into pieces that each fit.
-fn split_block(dialect: &impl Dialect, prefix: &str, runs: &[Run]) -> Vec<String> {
-    let limit = dialect.limit();
+fn split_block(dialect: &impl Dialect, prefix: &str, runs: &[Run], limit: usize) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut current = String::from(prefix);
     let mut has_text = false;
@@ -341,23 +294,23 @@ fn split_block(dialect: &impl Dialect, prefix: &str, runs: &[Run]) -> Vec<String
             markup: true,
             ..run.clone()
         };
-        let overhead = dialect.len(&dialect.run(&sample)).saturating_sub(1);
+        let overhead = dialect.len(&dialect.span(&[sample])).saturating_sub(1);
         let mut rest = run.text.as_str();
         while !rest.is_empty() {
             let budget = limit.saturating_sub(dialect.len(&current) + overhead);
-            let mut take = fit_at_break(dialect, run, rest, budget);
+            let (mut take, hard) = fit(dialect, run, rest, budget);
             if take == 0 {
                 if has_text {
                     pieces.push(std::mem::take(&mut current));
                     has_text = false;
                     continue;
                 }
-                take = fit_hard(dialect, run, rest, budget.max(1));
+                take = hard;
             }
-            current.push_str(&dialect.run(&Run {
+            current.push_str(&dialect.span(&[Run {
                 text: rest[..take].to_string(),
                 ..run.clone()
-            }));
+            }]));
             has_text = true;
             rest = &rest[take..];
             if !rest.is_empty() {

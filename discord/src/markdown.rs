@@ -96,18 +96,12 @@ fn strong(text: &str) -> String {
     format!("{}**{inner}**{}", &text[..start], &text[end..])
 }
 
-/// Discord Markdown, with messages of at most `limit` characters.
-pub struct Markdown {
-    pub limit: usize,
-}
+/// Discord Markdown.
+pub struct Markdown;
 
 impl Dialect for Markdown {
-    fn limit(&self) -> usize {
-        self.limit
-    }
-    fn len(&self, text: &str) -> usize {
-        length(text)
-    }
+    const ITEM: &'static str = "- ";
+    const AFTER_HEADING: &'static str = "\n";
     fn escape(&self, text: &str) -> String {
         escape(text)
     }
@@ -119,20 +113,8 @@ impl Dialect for Markdown {
             1
         }
     }
-    fn strong(&self, text: &str) -> String {
-        strong(text)
-    }
-    fn link(&self, text: &str, target: &str) -> String {
-        format!("[{text}](<{target}>)")
-    }
     fn links(&self, target: &str) -> bool {
         safe_url(target).is_some()
-    }
-    fn item_prefix(&self) -> &'static str {
-        "- "
-    }
-    fn after_heading(&self) -> &'static str {
-        "\n"
     }
     /// Only when the words do not contain the number as written in the target.
     fn adds_number(&self, text: &str, number: &str) -> bool {
@@ -142,11 +124,9 @@ impl Dialect for Markdown {
     fn span(&self, runs: &[Run]) -> String {
         let inner: String = runs
             .iter()
-            .map(|run| {
-                self.run(&Run {
-                    strong: false,
-                    ..run.clone()
-                })
+            .map(|run| match &run.link {
+                Some(target) => format!("[{}](<{target}>)", run.escaped(self)),
+                None => run.escaped(self),
             })
             .collect();
         if runs.first().is_some_and(|run| run.strong) {

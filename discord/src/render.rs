@@ -26,10 +26,6 @@ pub const TITLE_LIMIT: usize = 256;
 pub const LABEL_LIMIT: usize = 80;
 /// Discord's limit for a component's custom id.
 pub const CUSTOM_ID_LIMIT: usize = 100;
-/// Message content in Markdown.
-const CONTENT: Markdown = Markdown {
-    limit: CONTENT_LIMIT,
-};
 /// Buttons per row, and rows per message.
 const PER_ROW: usize = 5;
 const ROWS: usize = 5;
@@ -92,7 +88,7 @@ pub fn render(reply: &Reply) -> Vec<Outgoing> {
     let mut messages = if uses_embed(reply) {
         render_embeds(&reply.blocks)
     } else {
-        messages(&CONTENT, &reply.blocks)
+        messages(&Markdown, &reply.blocks, CONTENT_LIMIT)
             .into_iter()
             .map(|content| Outgoing {
                 content: Some(content),
@@ -116,14 +112,18 @@ pub fn render(reply: &Reply) -> Vec<Outgoing> {
 
 /// Plain text in content (used for the bot's own notices), split to fit.
 pub fn notice(text: &str) -> Vec<Outgoing> {
-    messages(&CONTENT, &[Block::plain(BlockKind::Paragraph, text)])
-        .into_iter()
-        .map(|content| Outgoing {
-            content: Some(content),
-            embed: None,
-            buttons: Vec::new(),
-        })
-        .collect()
+    messages(
+        &Markdown,
+        &[Block::plain(BlockKind::Paragraph, text)],
+        CONTENT_LIMIT,
+    )
+    .into_iter()
+    .map(|content| Outgoing {
+        content: Some(content),
+        embed: None,
+        buttons: Vec::new(),
+    })
+    .collect()
 }
 
 /// The message a pressed button stands for.
@@ -167,12 +167,7 @@ fn render_embeds(blocks: &[Block]) -> Vec<Outgoing> {
         }
         _ => (None, blocks),
     };
-    let mut descriptions = messages(
-        &Markdown {
-            limit: DESCRIPTION_LIMIT,
-        },
-        rest,
-    );
+    let mut descriptions = messages(&Markdown, rest, DESCRIPTION_LIMIT);
     if descriptions.is_empty() {
         descriptions.push(String::new());
     }

@@ -33,36 +33,12 @@ pub fn message_len(text: &str) -> usize {
     text.chars().map(char::len_utf16).sum()
 }
 
-/// Telegram's HTML, with messages of at most `limit`.
-struct Html {
-    limit: usize,
-}
-
-impl Html {
-    fn open(run: &Run) -> String {
-        let mut out = String::from(if run.strong { "<b>" } else { "" });
-        if let Some(href) = &run.link {
-            out.push_str("<a href=\"");
-            out.push_str(&escape(href).replace('"', "&quot;"));
-            out.push_str("\">");
-        }
-        out
-    }
-
-    fn close(run: &Run) -> &'static str {
-        match (run.strong, run.link.is_some()) {
-            (true, true) => "</a></b>",
-            (true, false) => "</b>",
-            (false, true) => "</a>",
-            (false, false) => "",
-        }
-    }
-}
+/// Telegram's HTML.
+struct Html;
 
 impl Dialect for Html {
-    fn limit(&self) -> usize {
-        self.limit
-    }
+    const ITEM: &'static str = "• ";
+    const BOLD_NUMBERS: bool = true;
     fn len(&self, text: &str) -> usize {
         message_len(text)
     }
@@ -76,40 +52,22 @@ impl Dialect for Html {
             c => c.len_utf16(),
         }
     }
-    fn strong(&self, text: &str) -> String {
-        format!("<b>{text}</b>")
-    }
-    fn link(&self, text: &str, target: &str) -> String {
-        format!(
-            "<a href=\"{}\">{text}</a>",
-            escape(target).replace('"', "&quot;")
-        )
-    }
     fn links(&self, target: &str) -> bool {
         target.starts_with("https://") || target.starts_with("http://")
-    }
-    fn item_prefix(&self) -> &'static str {
-        "• "
-    }
-    fn emphasises_numbers(&self) -> bool {
-        true
     }
     /// Neighbouring runs with the same look share one tag.
     fn span(&self, runs: &[Run]) -> String {
         let mut out = String::new();
-        for (i, run) in runs.iter().enumerate() {
-            let same = |other: &Run| other.strong == run.strong && other.link == run.link;
-            if i == 0 || !same(&runs[i - 1]) {
-                out.push_str(&Html::open(run));
+        for group in runs.chunk_by(|a, b| a.strong == b.strong && a.link == b.link) {
+            let mut html: String = group.iter().map(|run| run.escaped(self)).collect();
+            if let Some(href) = &group[0].link {
+                let href = escape(href).replace('"', "&quot;");
+                html = format!("<a href=\"{href}\">{html}</a>");
             }
-            if run.markup {
-                out.push_str(&run.text);
-            } else {
-                out.push_str(&escape(&run.text));
+            if group[0].strong {
+                html = format!("<b>{html}</b>");
             }
-            if runs.get(i + 1).is_none_or(|next| !same(next)) {
-                out.push_str(Html::close(run));
-            }
+            out.push_str(&html);
         }
         out
     }
@@ -123,7 +81,7 @@ pub fn render_messages(reply: &Reply) -> Vec<String> {
 
 /// Renders blocks into HTML messages of at most `limit` (for tests with small limits).
 pub fn render_blocks(blocks: &[Block], limit: usize) -> Vec<String> {
-    bot_core::render::messages(&Html { limit }, blocks)
+    bot_core::render::messages(&Html, blocks, limit)
 }
 
 /// The plain text of one rendered HTML message: tags removed, entities decoded. Used when Telegram
