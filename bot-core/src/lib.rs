@@ -17,6 +17,7 @@ pub mod model;
 pub mod normalize;
 pub mod reminder;
 mod reminder_content;
+pub mod render;
 pub mod reply;
 mod service;
 pub mod train;
@@ -30,5 +31,5 @@ pub use engine::{
 pub use intent::Intent;
 pub use reminder::{ReminderAction, ReminderOutcome, ReminderState};
 pub use reminder_content::{DailyText, MONTH_FILE, REMINDER_REPLIES_FILE, ReminderContent};
-pub use reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
+pub use reply::{Alarm, Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
 pub use service::{ChatRef, Coordinates, DeliveryError, Menu, Message, Responder};

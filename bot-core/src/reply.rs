@@ -1,9 +1,10 @@
 //! The platform-neutral reply: ordered blocks of lightly marked-up text, follow-ups and flags.
-//! Adapters render it (HTML for Telegram, Markdown for Discord, plain text for the terminal).
+//! Adapters render it through [`crate::render`] (HTML for Telegram, Markdown for Discord, plain text for the
+//! terminal).
 
 use serde::Serialize;
-use std::fmt::Write as _;
 
+use crate::engine::Classification;
 use crate::intent::Intent;
 
 /// A run of inline text.
@@ -80,13 +81,6 @@ pub struct Explanation {
     pub sources: Vec<SourceRef>,
 }
 
-impl Explanation {
-    /// The id of the first content entry used: `forget` for `reminder:forget`.
-    pub fn first_entry_id(&self) -> Option<&str> {
-        self.entries.first()?.split_once(':').map(|(_, id)| id)
-    }
-}
-
 /// A cited source.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceRef {
@@ -114,51 +108,57 @@ impl Reply {
     pub fn plain_text(&self) -> String {
         render_plain(&self.blocks)
     }
+
+    /// What the message this reply answers was read as, from the reply itself: an overdose happening now
+    /// is an urgent reply that carries an overdose answer (alone, or after the crisis lines).
+    pub fn classification(&self) -> Classification {
+        let overdose = Intent::Overdose.as_str();
+        Classification {
+            intent: self.intent,
+            urgent: self.urgent,
+            overdose_now: self.urgent
+                && self.explanation.entries.iter().any(|entry| {
+                    entry
+                        .split_once(':')
+                        .is_some_and(|(file, _)| file == overdose)
+                }),
+        }
+    }
+
+    /// Whether, and why, this reply is alarming (see [`Alarm`]).
+    pub fn alarm(&self) -> Option<Alarm> {
+        Alarm::of(self.classification())
+    }
+}
+
+/// Why a message is alarming: it is answered where everyone can see it, at once, and crisis watch tells
+/// the moderators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alarm {
+    /// Someone may be at risk (thoughts of suicide or self-harm, danger now), perhaps with an overdose
+    /// happening now as well.
+    Crisis { overdose_now: bool },
+    /// An overdose happening now.
+    OverdoseNow,
+}
+
+impl Alarm {
+    /// Whether, and why, a message read as `c` is alarming.
+    pub fn of(c: Classification) -> Option<Alarm> {
+        let overdose_now = c.overdose_now || (c.intent == Intent::Overdose && c.urgent);
+        if c.intent == Intent::Crisis {
+            Some(Alarm::Crisis { overdose_now })
+        } else if overdose_now {
+            Some(Alarm::OverdoseNow)
+        } else {
+            None
+        }
+    }
 }
 
 /// Renders blocks as plain text, one block per line, a blank line between paragraphs.
 pub fn render_plain(blocks: &[Block]) -> String {
-    let mut out = String::new();
-    let mut previous: Option<BlockKind> = None;
-    for block in blocks {
-        if let Some(prev) = previous {
-            let tight = block.kind == BlockKind::Item && prev != BlockKind::Heading;
-            out.push_str(if tight { "\n" } else { "\n\n" });
-        }
-        if block.kind == BlockKind::Item {
-            out.push_str("• ");
-        }
-        for span in &block.spans {
-            match span {
-                Span::Text { text } | Span::Strong { text } => out.push_str(text),
-                Span::Link { text, target, .. } => {
-                    out.push_str(text);
-                    if let Some(url) = visible_url(text, target) {
-                        let _ = write!(out, " ({url})");
-                    }
-                }
-            }
-        }
-        previous = Some(block.kind);
-    }
-    out
-}
-
-/// The URL to show after a link's text in plain renderings, if the text does not already say it.
-pub fn visible_url<'a>(text: &str, target: &'a str) -> Option<&'a str> {
-    if target.starts_with("tel:") || target.starts_with("sms:") {
-        return None;
-    }
-    let bare = target
-        .trim_start_matches("https://")
-        .trim_start_matches("http://")
-        .trim_start_matches("www.")
-        .trim_end_matches('/');
-    if text.to_lowercase().contains(&bare.to_lowercase()) {
-        None
-    } else {
-        Some(target)
-    }
+    crate::render::plain(blocks)
 }
 
 #[cfg(test)]
@@ -197,6 +197,45 @@ mod tests {
         assert_eq!(
             render_plain(&blocks),
             "Call or text:\n• 988\n• 988lifeline.org\n\nthe guide (https://example.org/guide)"
+        );
+    }
+
+    fn reply(intent: Intent, urgent: bool, entries: &[&str]) -> Reply {
+        Reply {
+            intent,
+            urgent,
+            blocks: Vec::new(),
+            follow_ups: Vec::new(),
+            meetings: Vec::new(),
+            explanation: Explanation {
+                intent,
+                rule: "test".into(),
+                entries: entries.iter().map(|e| e.to_string()).collect(),
+                sources: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_crisis_reply_with_an_overdose_happening_now_counts_as_both() {
+        let both = reply(Intent::Crisis, true, &["crisis:danger-now", "overdose:now"]);
+        assert!(both.classification().overdose_now);
+        assert_eq!(both.alarm(), Some(Alarm::Crisis { overdose_now: true }));
+        let crisis = reply(Intent::Crisis, true, &["crisis:first"]);
+        assert_eq!(
+            crisis.alarm(),
+            Some(Alarm::Crisis {
+                overdose_now: false
+            })
+        );
+        let overdose = reply(Intent::Overdose, true, &["overdose:now"]);
+        assert_eq!(overdose.alarm(), Some(Alarm::OverdoseNow));
+        let information = reply(Intent::Overdose, false, &["overdose:naloxone"]);
+        assert!(!information.classification().overdose_now);
+        assert_eq!(information.alarm(), None);
+        assert_eq!(
+            reply(Intent::Meeting, false, &["meeting:list"]).alarm(),
+            None
         );
     }
 }

@@ -79,6 +79,29 @@ fn crisis_and_overdose_now_in_one_message_get_both_answers_crisis_first() {
 }
 
 #[test]
+fn a_crisis_reply_with_an_overdose_happening_now_is_alarming_as_both() {
+    for text in [
+        "i took a handful of pills on purpose and now my lips are turning blue",
+        "i want to die, my friend overdosed and is not breathing",
+    ] {
+        let reply = ask(text);
+        assert_eq!(reply.intent, Intent::Crisis, "{text}");
+        assert_eq!(reply.classification(), bot().classify(text), "{text}");
+        assert!(reply.classification().overdose_now, "{text}");
+        assert_eq!(
+            reply.alarm(),
+            Some(bot_core::Alarm::Crisis { overdose_now: true }),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        ask("my friend overdosed and is not breathing").alarm(),
+        Some(bot_core::Alarm::OverdoseNow)
+    );
+    assert_eq!(ask("how to give naloxone").alarm(), None);
+}
+
+#[test]
 fn idioms_do_not_trip_the_crisis_rules() {
     for text in [
         "I'm killing it at work",

@@ -6,6 +6,7 @@ use bot_core::{Intent, Menu, Message};
 use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
+use crate::markdown::truncate;
 use crate::settings::WatchSettings;
 use crate::{Ctx, Data, Error, error, events, person, render, send};
 
@@ -101,16 +102,6 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c == '-' || c == '_' || c.is_ascii_digit() || c.is_lowercase())
 }
 
-fn truncate(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(limit - 1).collect();
-        out.push('…');
-        out
-    }
-}
-
 /// One line of words from an option (no line breaks, no runs of spaces).
 fn words(option: &str) -> String {
     option.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -137,8 +128,7 @@ async fn answer(ctx: Ctx<'_>, text: String, private: bool) -> Result<bot_core::R
         .data()
         .responder
         .respond(&Message::text(person(ctx.author().id), text));
-    let alarming = reply.urgent || matches!(reply.intent, Intent::Crisis | Intent::Overdose);
-    let ephemeral = private && !alarming && ctx.guild_id().is_some();
+    let ephemeral = private && reply.alarm().is_none() && ctx.guild_id().is_some();
     for message in render::render(&reply) {
         ctx.send(message.poise_reply(ephemeral)).await?;
     }

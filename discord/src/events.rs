@@ -101,19 +101,13 @@ async fn on_server_message(
         let outcome = send::reply_to(&ctx.http, msg, &render::render(&reply)).await;
         log_answer("mention", &reply, started, &outcome);
         // In a watched channel the moderators hear of a crisis even when the person asked the bot.
-        if let Some(settings) = &settings {
-            let classification = bot_core::Classification {
-                intent: reply.intent,
-                urgent: reply.urgent,
-                overdose_now: reply.intent == bot_core::Intent::Overdose && reply.urgent,
-            };
-            if let Some(concern) = Concern::of(classification)
-                && shared
-                    .cooldowns
-                    .allow(msg.channel_id.get(), msg.author.id.get(), Instant::now())
-            {
-                watch::alert(ctx, shared, guild, settings, msg, concern, outcome.is_ok()).await;
-            }
+        if let Some(settings) = &settings
+            && let Some(concern) = reply.alarm().map(Concern::from)
+            && shared
+                .cooldowns
+                .allow(msg.channel_id.get(), msg.author.id.get(), Instant::now())
+        {
+            watch::alert(ctx, shared, guild, settings, msg, concern, outcome.is_ok()).await;
         }
     } else if let Some(settings) = &settings {
         watch::on_watched_message(ctx, shared, guild, settings, msg).await;

@@ -3,6 +3,10 @@
 //! Every piece of text the bot sends goes through [`escape`]: the content's own words, and words that came
 //! from people or from meeting feeds (a place someone typed, a meeting's name). Nothing in them can bold,
 //! hide (spoilers), quote, link, or mention a user, a role, a channel, @everyone or @here.
+//!
+//! [`Markdown`] is the shared renderer's Discord dialect ([`bot_core::render`]).
+
+use bot_core::render::{Dialect, Run};
 
 /// Characters that start or end Discord formatting anywhere in a line.
 const INLINE: &[char] = &['\\', '*', '_', '~', '`', '|', '[', ']', '<', '>', '(', ')'];
@@ -69,6 +73,68 @@ pub fn safe_url(target: &str) -> Option<&str> {
 /// Characters as Discord counts them for its length limits.
 pub fn length(text: &str) -> usize {
     text.chars().count()
+}
+
+/// `text` cut to `limit` characters, ending with "…" when cut.
+pub fn truncate(text: &str, limit: usize) -> String {
+    if length(text) <= limit {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(limit - 1).collect();
+    out.push('…');
+    out
+}
+
+/// `**text**`, with surrounding spaces kept outside the markers (Markdown ignores `** x**`).
+fn strong(text: &str) -> String {
+    let inner = text.trim();
+    if inner.is_empty() {
+        return text.to_string();
+    }
+    let start = text.len() - text.trim_start().len();
+    let end = start + inner.len();
+    format!("{}**{inner}**{}", &text[..start], &text[end..])
+}
+
+/// Discord Markdown.
+pub struct Markdown;
+
+impl Dialect for Markdown {
+    const ITEM: &'static str = "- ";
+    const AFTER_HEADING: &'static str = "\n";
+    fn escape(&self, text: &str) -> String {
+        escape(text)
+    }
+    /// A backslash or a zero-width space may come before any of these.
+    fn escaped_len(&self, c: char) -> usize {
+        if INLINE.contains(&c) || matches!(c, '#' | '-' | '+' | '.' | '@') {
+            2
+        } else {
+            1
+        }
+    }
+    fn links(&self, target: &str) -> bool {
+        safe_url(target).is_some()
+    }
+    /// Only when the words do not contain the number as written in the target.
+    fn adds_number(&self, text: &str, number: &str) -> bool {
+        !number.is_empty() && !text.contains(number)
+    }
+    /// A span is emphasised whole: `**Crisis Text Line (741741)**`.
+    fn span(&self, runs: &[Run]) -> String {
+        let inner: String = runs
+            .iter()
+            .map(|run| match &run.link {
+                Some(target) => format!("[{}](<{target}>)", run.escaped(self)),
+                None => run.escaped(self),
+            })
+            .collect();
+        if runs.first().is_some_and(|run| run.strong) {
+            strong(&inner)
+        } else {
+            inner
+        }
+    }
 }
 
 #[cfg(test)]

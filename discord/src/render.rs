@@ -5,14 +5,16 @@
 //!   never inside an embed that a client may collapse.
 //! - Principles and meetings are embeds (a title and a description).
 //! - Everything else is plain content.
-//! - Content over 2,000 characters (an embed description over 4,096) is split at block boundaries into
-//!   several messages; the follow-up buttons go on the last one.
+//! - The text comes from the shared renderer ([`bot_core::render`]) in [`Markdown`]: content over 2,000
+//!   characters (an embed description over 4,096) is split at block boundaries into several messages; the
+//!   follow-up buttons go on the last one.
 //! - All text is escaped ([`crate::markdown::escape`]) and every message has empty `allowed_mentions`.
 
+use bot_core::render::messages;
 use bot_core::{Block, BlockKind, Intent, Reply, Span};
 use poise::serenity_prelude as serenity;
 
-use crate::markdown::{escape, length, safe_url};
+use crate::markdown::{Markdown, escape, length, truncate};
 
 /// Discord's limit for message content.
 pub const CONTENT_LIMIT: usize = 2000;
@@ -86,7 +88,7 @@ pub fn render(reply: &Reply) -> Vec<Outgoing> {
     let mut messages = if uses_embed(reply) {
         render_embeds(&reply.blocks)
     } else {
-        pack(&pieces(&reply.blocks), CONTENT_LIMIT)
+        messages(&Markdown, &reply.blocks, CONTENT_LIMIT)
             .into_iter()
             .map(|content| Outgoing {
                 content: Some(content),
@@ -110,14 +112,18 @@ pub fn render(reply: &Reply) -> Vec<Outgoing> {
 
 /// Plain text in content (used for the bot's own notices), split to fit.
 pub fn notice(text: &str) -> Vec<Outgoing> {
-    pack(&[("", escape(text))], CONTENT_LIMIT)
-        .into_iter()
-        .map(|content| Outgoing {
-            content: Some(content),
-            embed: None,
-            buttons: Vec::new(),
-        })
-        .collect()
+    messages(
+        &Markdown,
+        &[Block::plain(BlockKind::Paragraph, text)],
+        CONTENT_LIMIT,
+    )
+    .into_iter()
+    .map(|content| Outgoing {
+        content: Some(content),
+        embed: None,
+        buttons: Vec::new(),
+    })
+    .collect()
 }
 
 /// The message a pressed button stands for.
@@ -161,7 +167,7 @@ fn render_embeds(blocks: &[Block]) -> Vec<Outgoing> {
         }
         _ => (None, blocks),
     };
-    let mut descriptions = pack(&pieces(rest), DESCRIPTION_LIMIT);
+    let mut descriptions = messages(&Markdown, rest, DESCRIPTION_LIMIT);
     if descriptions.is_empty() {
         descriptions.push(String::new());
     }
@@ -177,162 +183,6 @@ fn render_embeds(blocks: &[Block]) -> Vec<Outgoing> {
             buttons: Vec::new(),
         })
         .collect()
-}
-
-/// Each block's Markdown with the separator that goes before it.
-fn pieces(blocks: &[Block]) -> Vec<(&'static str, String)> {
-    let mut out = Vec::with_capacity(blocks.len());
-    let mut previous: Option<BlockKind> = None;
-    for block in blocks {
-        let text = block_markdown(block);
-        if text.trim().is_empty() {
-            continue;
-        }
-        let separator = match previous {
-            None => "",
-            Some(_) if block.kind == BlockKind::Item => "\n",
-            Some(BlockKind::Heading) => "\n",
-            Some(_) => "\n\n",
-        };
-        out.push((separator, text));
-        previous = Some(block.kind);
-    }
-    out
-}
-
-fn block_markdown(block: &Block) -> String {
-    match block.kind {
-        BlockKind::Heading => {
-            let text: String = block
-                .spans
-                .iter()
-                .map(|s| span_markdown(s, false))
-                .collect();
-            strong(&text)
-        }
-        BlockKind::Paragraph => block.spans.iter().map(|s| span_markdown(s, true)).collect(),
-        BlockKind::Item => {
-            let text: String = block.spans.iter().map(|s| span_markdown(s, true)).collect();
-            format!("- {}", text.trim_start())
-        }
-    }
-}
-
-fn span_markdown(span: &Span, emphasis: bool) -> String {
-    match span {
-        Span::Text { text } => escape(text),
-        Span::Strong { text } if emphasis => strong(&escape(text)),
-        Span::Strong { text } => escape(text),
-        Span::Link {
-            text,
-            target,
-            strong: is_strong,
-        } => {
-            let shown = match safe_url(target) {
-                Some(url) => format!("[{}](<{url}>)", escape(text)),
-                None => with_number(text, target),
-            };
-            if *is_strong && emphasis {
-                strong(&shown)
-            } else {
-                shown
-            }
-        }
-    }
-}
-
-/// Link text for a target Discord cannot open (`tel:`, `sms:`): the text, plus the number when the text
-/// does not show it, so that a phone number is never hidden behind words.
-fn with_number(text: &str, target: &str) -> String {
-    let number = target
-        .strip_prefix("tel:")
-        .or_else(|| target.strip_prefix("sms:"))
-        .map(|rest| rest.split(['?', ';']).next().unwrap_or(rest));
-    match number {
-        Some(number) if !number.is_empty() && !text.contains(number) => {
-            format!("{} ({})", escape(text), escape(number))
-        }
-        Some(_) => escape(text),
-        None => match bot_core::reply::visible_url(text, target) {
-            Some(url) => format!("{} ({})", escape(text), escape(url)),
-            None => escape(text),
-        },
-    }
-}
-
-/// `**text**`, with surrounding spaces kept outside the markers (Markdown ignores `** x**`).
-fn strong(text: &str) -> String {
-    let inner = text.trim();
-    if inner.is_empty() {
-        return text.to_string();
-    }
-    let start = text.len() - text.trim_start().len();
-    let end = start + inner.len();
-    format!("{}**{inner}**{}", &text[..start], &text[end..])
-}
-
-/// Packs pieces into chunks of at most `limit` characters, splitting a piece only when it alone is over.
-fn pack(pieces: &[(&str, String)], limit: usize) -> Vec<String> {
-    let mut chunks = Vec::new();
-    let mut current = String::new();
-    for (separator, text) in pieces {
-        if !current.is_empty() && length(&current) + length(separator) + length(text) <= limit {
-            current.push_str(separator);
-            current.push_str(text);
-            continue;
-        }
-        if !current.is_empty() {
-            chunks.push(std::mem::take(&mut current));
-        }
-        if length(text) <= limit {
-            current = text.clone();
-        } else {
-            let mut parts = split_long(text, limit);
-            current = parts.pop().unwrap_or_default();
-            chunks.extend(parts);
-        }
-    }
-    if !current.trim().is_empty() {
-        chunks.push(current);
-    }
-    chunks
-}
-
-/// Splits text longer than `limit` at line breaks, then spaces, then anywhere; never right after an
-/// escaping backslash.
-fn split_long(text: &str, limit: usize) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut rest = text;
-    while length(rest) > limit {
-        let hard = rest
-            .char_indices()
-            .nth(limit)
-            .map_or(rest.len(), |(at, _)| at);
-        let window = &rest[..hard];
-        let mut cut = window
-            .rfind('\n')
-            .or_else(|| window.rfind(' '))
-            .filter(|&at| at > 0)
-            .unwrap_or(hard);
-        while cut > 1 && rest[..cut].ends_with('\\') && !rest[..cut].ends_with("\\\\") {
-            cut = rest[..cut - 1].len();
-        }
-        parts.push(rest[..cut].trim_end().to_string());
-        rest = rest[cut..].trim_start();
-    }
-    if !rest.is_empty() {
-        parts.push(rest.to_string());
-    }
-    parts
-}
-
-fn truncate(text: &str, limit: usize) -> String {
-    if length(text) <= limit {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(limit - 1).collect();
-    out.push('…');
-    out
 }
 
 /// Truncates escaped text without leaving a lone backslash at the end.
@@ -533,7 +383,10 @@ mod tests {
     #[test]
     fn splitting_never_leaves_a_lone_backslash() {
         let text = "*".repeat(3000);
-        let parts = split_long(&escape(&text), CONTENT_LIMIT);
+        let parts: Vec<String> = notice(&text)
+            .into_iter()
+            .map(|o| o.content.unwrap())
+            .collect();
         for part in &parts {
             assert!(length(part) <= CONTENT_LIMIT);
             assert!(!part.ends_with('\\') || part.ends_with("\\\\"), "{part}");

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bot_core::{ChatKind, ChatRef, Classification, Intent, Message, Platform};
+use bot_core::{Alarm, ChatKind, ChatRef, Classification, Message, Platform};
 use poise::serenity_prelude as serenity;
 
 use crate::settings::WatchSettings;
@@ -18,11 +18,6 @@ use crate::{Shared, error, render, send};
 pub const COOLDOWN: Duration = Duration::from_secs(10 * 60);
 /// Past this many entries, expired ones are dropped.
 const PRUNE_AT: usize = 4096;
-
-/// Whether a classification calls for the watch: a crisis, or an overdose happening now.
-pub fn is_alarming(c: Classification) -> bool {
-    c.intent == Intent::Crisis || (c.intent == Intent::Overdose && c.urgent)
-}
 
 /// When each (channel, person) last triggered the watch.
 #[derive(Default)]
@@ -54,15 +49,19 @@ pub enum Concern {
     Overdose,
 }
 
-impl Concern {
-    pub fn of(c: Classification) -> Option<Concern> {
-        if c.intent == Intent::Crisis {
-            Some(Concern::Crisis)
-        } else if is_alarming(c) {
-            Some(Concern::Overdose)
-        } else {
-            None
+impl From<Alarm> for Concern {
+    fn from(alarm: Alarm) -> Self {
+        match alarm {
+            Alarm::Crisis { .. } => Concern::Crisis,
+            Alarm::OverdoseNow => Concern::Overdose,
         }
+    }
+}
+
+impl Concern {
+    /// What the watch finds in a message read as `c`: a crisis, or an overdose happening now.
+    pub fn of(c: Classification) -> Option<Concern> {
+        Alarm::of(c).map(Concern::from)
     }
 
     /// The command whose answer the watch posts.
@@ -281,6 +280,7 @@ pub async fn report_problem(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bot_core::Intent;
 
     #[test]
     fn only_crisis_and_overdose_now_are_alarming() {
@@ -298,6 +298,18 @@ mod tests {
         assert_eq!(Concern::of(c(Intent::Overdose, false)), None);
         assert_eq!(Concern::of(c(Intent::Meeting, false)), None);
         assert_eq!(Concern::of(c(Intent::Other, false)), None);
+    }
+
+    #[test]
+    fn a_crisis_with_an_overdose_happening_now_is_a_crisis_concern() {
+        let both = Classification {
+            intent: Intent::Crisis,
+            urgent: true,
+            overdose_now: true,
+        };
+        assert_eq!(Alarm::of(both), Some(Alarm::Crisis { overdose_now: true }));
+        assert_eq!(Concern::of(both), Some(Concern::Crisis));
+        assert_eq!(Concern::from(Alarm::OverdoseNow), Concern::Overdose);
     }
 
     #[test]

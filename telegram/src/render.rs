@@ -1,15 +1,14 @@
-//! A [`Reply`] as Telegram messages: HTML parse mode, escaped, split under Telegram's length limit.
+//! A [`Reply`] as Telegram messages: the shared renderer ([`bot_core::render`]) in HTML parse mode, escaped,
+//! split under Telegram's length limit.
 //!
-//! - Headings are bold, list items start with "• ", paragraphs are separated by a blank line (the same
-//!   layout as [`bot_core::reply::render_plain`]).
+//! - Headings are bold, list items start with "• ".
 //! - `https:` links are `<a href>` links. Telegram refuses `tel:` and `sms:` in `<a href>`, so a phone
-//!   link shows its words in bold, with the number after them when the words do not already say it.
-//! - A reply longer than one message is split between blocks; a block that alone is too long is split
-//!   at a line break, else between words, else between characters. Every message is complete HTML: a
-//!   tag is never cut, and bold or link text that spans two messages is closed and reopened.
-//! - The order of blocks is kept, so an urgent reply's first message holds its help.
+//!   number shows in bold.
+//! - Every message is complete HTML: a tag is never cut, and bold or link text that spans two messages is
+//!   closed and reopened.
 
-use bot_core::{Block, BlockKind, Reply, Span};
+use bot_core::render::{Dialect, Run};
+use bot_core::{Block, Reply};
 
 /// Telegram's limit for one message's text. Counted here in UTF-16 code units of the HTML source, which
 /// is never shorter than the text Telegram counts after parsing the tags.
@@ -29,252 +28,48 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Escapes text for an attribute value in double quotes.
-fn escape_attr(text: &str) -> String {
-    escape(text).replace('"', "&quot;")
-}
-
 /// The length Telegram's limit is checked against.
 pub fn message_len(text: &str) -> usize {
     text.chars().map(char::len_utf16).sum()
 }
 
-fn escaped_len(c: char) -> usize {
-    match c {
-        '&' => 5,
-        '<' | '>' => 4,
-        c => c.len_utf16(),
+/// Telegram's HTML.
+struct Html;
+
+impl Dialect for Html {
+    const ITEM: &'static str = "• ";
+    const BOLD_NUMBERS: bool = true;
+    fn len(&self, text: &str) -> usize {
+        message_len(text)
     }
-}
-
-/// How a run of text is wrapped: bold, a link, or both.
-#[derive(Debug, Clone, Default)]
-struct Wrap {
-    bold: bool,
-    href: Option<String>,
-}
-
-impl Wrap {
-    fn open(&self) -> String {
-        let mut out = String::new();
-        if self.bold {
-            out.push_str("<b>");
+    fn escape(&self, text: &str) -> String {
+        escape(text)
+    }
+    fn escaped_len(&self, c: char) -> usize {
+        match c {
+            '&' => 5,
+            '<' | '>' => 4,
+            c => c.len_utf16(),
         }
-        if let Some(href) = &self.href {
-            out.push_str("<a href=\"");
-            out.push_str(&escape_attr(href));
-            out.push_str("\">");
+    }
+    fn links(&self, target: &str) -> bool {
+        target.starts_with("https://") || target.starts_with("http://")
+    }
+    /// Neighbouring runs with the same look share one tag.
+    fn span(&self, runs: &[Run]) -> String {
+        let mut out = String::new();
+        for group in runs.chunk_by(|a, b| a.strong == b.strong && a.link == b.link) {
+            let mut html: String = group.iter().map(|run| run.escaped(self)).collect();
+            if let Some(href) = &group[0].link {
+                let href = escape(href).replace('"', "&quot;");
+                html = format!("<a href=\"{href}\">{html}</a>");
+            }
+            if group[0].strong {
+                html = format!("<b>{html}</b>");
+            }
+            out.push_str(&html);
         }
         out
-    }
-
-    fn close(&self) -> &'static str {
-        match (self.bold, self.href.is_some()) {
-            (true, true) => "</a></b>",
-            (true, false) => "</b>",
-            (false, true) => "</a>",
-            (false, false) => "",
-        }
-    }
-}
-
-/// The digits (and a leading `+`) of a `tel:` or `sms:` target: `sms:741741?body=HOME` gives `741741`.
-fn phone_number(target: &str) -> &str {
-    let rest = target
-        .strip_prefix("tel:")
-        .or_else(|| target.strip_prefix("sms:"))
-        .unwrap_or(target);
-    rest.split(['?', ';']).next().unwrap_or(rest)
-}
-
-/// Whether `text` already shows the number `number` (ignoring spaces, dashes, dots and brackets).
-fn shows_number(text: &str, number: &str) -> bool {
-    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-    let wanted = digits(number);
-    !wanted.is_empty() && digits(text).contains(&wanted)
-}
-
-/// A span as wrapped runs of visible text.
-fn span_runs(span: &Span, in_heading: bool) -> Vec<(Wrap, String)> {
-    match span {
-        Span::Text { text } => vec![(
-            Wrap {
-                bold: in_heading,
-                href: None,
-            },
-            text.clone(),
-        )],
-        Span::Strong { text } => vec![(
-            Wrap {
-                bold: true,
-                href: None,
-            },
-            text.clone(),
-        )],
-        Span::Link {
-            text,
-            target,
-            strong,
-        } => {
-            let bold = *strong || in_heading;
-            if target.starts_with("https://") || target.starts_with("http://") {
-                vec![(
-                    Wrap {
-                        bold,
-                        href: Some(target.clone()),
-                    },
-                    text.clone(),
-                )]
-            } else if target.starts_with("tel:") || target.starts_with("sms:") {
-                let number = phone_number(target);
-                let mut runs = vec![(
-                    Wrap {
-                        bold: true,
-                        href: None,
-                    },
-                    text.clone(),
-                )];
-                if !shows_number(text, number) {
-                    runs.push((
-                        Wrap {
-                            bold: in_heading,
-                            href: None,
-                        },
-                        " (".into(),
-                    ));
-                    runs.push((
-                        Wrap {
-                            bold: true,
-                            href: None,
-                        },
-                        number.into(),
-                    ));
-                    runs.push((
-                        Wrap {
-                            bold: in_heading,
-                            href: None,
-                        },
-                        ")".into(),
-                    ));
-                }
-                runs
-            } else {
-                // A scheme Telegram may refuse: words, then the target as text.
-                let shown = match bot_core::reply::visible_url(text, target) {
-                    Some(url) => format!("{text} ({url})"),
-                    None => text.clone(),
-                };
-                vec![(Wrap { bold, href: None }, shown)]
-            }
-        }
-    }
-}
-
-/// One block's prefix and runs.
-fn block_runs(block: &Block) -> (&'static str, Vec<(Wrap, String)>) {
-    let heading = block.kind == BlockKind::Heading;
-    let prefix = if block.kind == BlockKind::Item {
-        "• "
-    } else {
-        ""
-    };
-    let runs = block
-        .spans
-        .iter()
-        .flat_map(|span| span_runs(span, heading))
-        .filter(|(_, text)| !text.is_empty())
-        .collect();
-    (prefix, runs)
-}
-
-/// The HTML of runs, whole.
-fn runs_html(prefix: &str, runs: &[(Wrap, String)]) -> String {
-    let mut out = String::from(prefix);
-    for (wrap, text) in runs {
-        out.push_str(&wrap.open());
-        out.push_str(&escape(text));
-        out.push_str(wrap.close());
-    }
-    out
-}
-
-/// The longest prefix of `text` (in bytes) whose escaped length fits `budget`, ending at a line break if
-/// there is one, else after whitespace; `0` when no such break fits. All of `text` when it fits.
-fn fit_at_break(text: &str, budget: usize) -> usize {
-    let mut used = 0;
-    let mut last_line = 0;
-    let mut last_space = 0;
-    for (i, c) in text.char_indices() {
-        used += escaped_len(c);
-        if used > budget {
-            return if last_line > 0 { last_line } else { last_space };
-        }
-        let end = i + c.len_utf8();
-        if c == '\n' {
-            last_line = end;
-        } else if c.is_whitespace() {
-            last_space = end;
-        }
-    }
-    text.len()
-}
-
-/// The longest prefix of `text` (in bytes) whose escaped length fits `budget`, cut between characters;
-/// at least one character.
-fn fit_hard(text: &str, budget: usize) -> usize {
-    let mut used = 0;
-    for (i, c) in text.char_indices() {
-        used += escaped_len(c);
-        if used > budget {
-            return if i == 0 { c.len_utf8() } else { i };
-        }
-    }
-    text.len()
-}
-
-/// Splits one block that is too long for a message into pieces that each fit in `limit`.
-fn split_block(prefix: &str, runs: &[(Wrap, String)], limit: usize) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut current = String::from(prefix);
-    let mut has_text = false;
-    for (wrap, text) in runs {
-        let open = wrap.open();
-        let overhead = message_len(&open) + message_len(wrap.close());
-        let mut rest = text.as_str();
-        while !rest.is_empty() {
-            let budget = limit.saturating_sub(message_len(&current) + overhead);
-            let mut take = fit_at_break(rest, budget);
-            if take == 0 {
-                if has_text {
-                    pieces.push(std::mem::take(&mut current));
-                    has_text = false;
-                    continue;
-                }
-                take = fit_hard(rest, budget.max(1));
-            }
-            current.push_str(&open);
-            current.push_str(&escape(&rest[..take]));
-            current.push_str(wrap.close());
-            has_text = true;
-            rest = &rest[take..];
-            if !rest.is_empty() {
-                pieces.push(std::mem::take(&mut current));
-                has_text = false;
-            }
-        }
-    }
-    if has_text {
-        pieces.push(current);
-    }
-    pieces
-}
-
-/// The separator before a block of kind `kind` that follows one of kind `previous`.
-fn separator(previous: Option<BlockKind>, kind: BlockKind) -> &'static str {
-    match previous {
-        None => "",
-        Some(prev) if kind == BlockKind::Item && prev != BlockKind::Heading => "\n",
-        Some(_) => "\n\n",
     }
 }
 
@@ -286,42 +81,7 @@ pub fn render_messages(reply: &Reply) -> Vec<String> {
 
 /// Renders blocks into HTML messages of at most `limit` (for tests with small limits).
 pub fn render_blocks(blocks: &[Block], limit: usize) -> Vec<String> {
-    // Units: a separator and a piece of HTML that never needs to be cut.
-    let mut units: Vec<(&'static str, String)> = Vec::new();
-    let mut previous = None;
-    for block in blocks {
-        let (prefix, runs) = block_runs(block);
-        if runs.is_empty() {
-            continue;
-        }
-        let sep = separator(previous, block.kind);
-        previous = Some(block.kind);
-        let html = runs_html(prefix, &runs);
-        if message_len(&html) <= limit {
-            units.push((sep, html));
-        } else {
-            for (i, piece) in split_block(prefix, &runs, limit).into_iter().enumerate() {
-                units.push((if i == 0 { sep } else { "" }, piece));
-            }
-        }
-    }
-
-    let mut messages = Vec::new();
-    let mut current = String::new();
-    for (sep, html) in units {
-        if current.is_empty() {
-            current = html;
-        } else if message_len(&current) + message_len(sep) + message_len(&html) <= limit {
-            current.push_str(sep);
-            current.push_str(&html);
-        } else {
-            messages.push(std::mem::replace(&mut current, html));
-        }
-    }
-    if !current.is_empty() {
-        messages.push(current);
-    }
-    messages
+    bot_core::render::messages(&Html, blocks, limit)
 }
 
 /// The plain text of one rendered HTML message: tags removed, entities decoded. Used when Telegram
@@ -346,6 +106,8 @@ pub fn html_to_plain(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bot_core::render::{phone_number, shows_number};
+    use bot_core::{BlockKind, Span};
 
     fn text(kind: BlockKind, t: &str) -> Block {
         Block::plain(kind, t)
