@@ -198,7 +198,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("recovery-bot.toml");
         std::fs::write(&path, "[telegram]\ntoken = 12345:ABCsecretTOKEN\n").unwrap();
-        let error = format!("{:#}", Config::load(Some(&path)).err().expect("an error"));
+        let error = format!("{:#}", Config::load(Some(&path)).expect_err("an error"));
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(error.contains("line 2"), "{error}");
         assert!(!error.contains("ABCsecretTOKEN"), "{error}");
@@ -231,13 +231,10 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let error = toml::from_str::<Config>("[telegram]\ntokn = \"x\"")
-            .err()
-            .expect("an error");
+        let error = toml::from_str::<Config>("[telegram]\ntokn = \"x\"").expect_err("an error");
         assert!(error.to_string().contains("tokn"), "{error}");
-        let missing = Config::load(Some(Path::new("/nonexistent/recovery-bot.toml")))
-            .err()
-            .expect("an error");
+        let missing =
+            Config::load(Some(Path::new("/nonexistent/recovery-bot.toml"))).expect_err("an error");
         assert!(format!("{missing:#}").contains("/nonexistent/recovery-bot.toml"));
     }
 }
