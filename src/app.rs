@@ -6,8 +6,9 @@ use bot_core::{
     Bot, ChatKind, ChatRef, Classification, Context, Message, ReminderOutcome, Reply, Responder,
 };
 use chrono::{DateTime, Utc};
+use lru::LruCache;
 use meetings::Catalog;
-use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 /// reply; never what was said).
 const CONVERSATION_MEMORY: Duration = Duration::from_secs(6 * 60 * 60);
 /// Conversations remembered at most; the oldest are forgotten first.
-const MAX_CONVERSATIONS: usize = 100_000;
+const MAX_CONVERSATIONS: NonZeroUsize = NonZeroUsize::new(100_000).expect("above zero");
 
 /// Where the current meeting catalog comes from (feeds refresh in the background).
 pub type Catalogs = Arc<dyn Fn() -> Option<Arc<Catalog>> + Send + Sync>;
@@ -25,14 +26,9 @@ pub struct App {
     bot: Arc<Bot>,
     catalogs: Option<Catalogs>,
     reminders: Option<Arc<reminders::Reminders>>,
-    conversations: Mutex<HashMap<ChatRef, Conversation>>,
+    /// The chats whose last reply was a crisis reply, with when it was sent.
+    conversations: Mutex<LruCache<ChatRef, Instant>>,
     clock: fn() -> DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Conversation {
-    after_crisis: bool,
-    last_seen: Instant,
 }
 
 impl App {
@@ -42,7 +38,7 @@ impl App {
             bot,
             catalogs: None,
             reminders: None,
-            conversations: Mutex::new(HashMap::new()),
+            conversations: Mutex::new(LruCache::new(MAX_CONVERSATIONS)),
             clock: Utc::now,
         }
     }
@@ -79,30 +75,18 @@ impl App {
             .conversations
             .lock()
             .expect("conversation memory")
-            .get(&message.chat)
-            .is_some_and(|c| c.after_crisis && c.last_seen.elapsed() < CONVERSATION_MEMORY);
+            .peek(&message.chat)
+            .is_some_and(|last_seen| last_seen.elapsed() < CONVERSATION_MEMORY);
         context
     }
 
     fn remember(&self, chat: &ChatRef, reply: &Reply, mut context: Context) {
         context.remember(reply);
         let mut conversations = self.conversations.lock().expect("conversation memory");
-        if conversations.len() >= MAX_CONVERSATIONS {
-            conversations.retain(|_, c| c.last_seen.elapsed() < CONVERSATION_MEMORY);
-            if conversations.len() >= MAX_CONVERSATIONS {
-                conversations.clear();
-            }
-        }
         if context.after_crisis {
-            conversations.insert(
-                chat.clone(),
-                Conversation {
-                    after_crisis: true,
-                    last_seen: Instant::now(),
-                },
-            );
+            conversations.put(chat.clone(), Instant::now());
         } else {
-            conversations.remove(chat);
+            conversations.pop(chat);
         }
     }
 
@@ -111,7 +95,7 @@ impl App {
         self.conversations
             .lock()
             .expect("conversation memory")
-            .remove(chat);
+            .pop(chat);
     }
 }
 

@@ -163,8 +163,8 @@ impl ServeArgs {
         let (Some(url), Some(listen)) = (&self.webhook_url, self.listen) else {
             return Ok(None);
         };
-        let url = telegram::config::parse_api_url(url).context("--webhook-url")?;
-        Ok(Some(telegram::Webhook { url, listen }))
+        let webhook = telegram::Webhook::new(url, listen).context("--webhook-url")?;
+        Ok(Some(webhook))
     }
 }
 

@@ -3,11 +3,12 @@
 //! token never has to be written into a file.
 
 use anyhow::{Context as _, Result};
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-/// `recovery-bot.toml`. Not `Debug`: it holds tokens.
-#[derive(Default, Deserialize)]
+/// `recovery-bot.toml`. Its `Debug` never shows the tokens.
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -35,11 +36,11 @@ pub struct StoreConfig {
 /// The store's folder when none is configured.
 pub const DEFAULT_STORE: &str = "recovery-bot.db";
 
-#[derive(Default, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TelegramSection {
     /// Bot token from BotFather; `TELOXIDE_TOKEN` overrides it.
-    pub token: Option<String>,
+    pub token: Option<SecretString>,
     /// Another Bot API server (self-hosted, or a fake one in tests); `TELOXIDE_API_URL` overrides it.
     pub api_url: Option<String>,
     /// Public HTTPS URL for webhook mode; long polling when absent.
@@ -48,11 +49,11 @@ pub struct TelegramSection {
     pub listen: Option<String>,
 }
 
-#[derive(Default, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiscordSection {
     /// Bot token; `DISCORD_TOKEN` overrides it.
-    pub token: Option<String>,
+    pub token: Option<SecretString>,
     /// A Discord API proxy (twilight-http-proxy); `DISCORD_PROXY_URL` overrides it.
     pub proxy_url: Option<String>,
     /// Register the slash commands to this server only (instant, for development); `DISCORD_DEV_GUILD`.
@@ -68,9 +69,6 @@ pub struct RemindersSection {
     pub default_zone: Option<String>,
     /// A reminder missed by less than this (after downtime) is sent late, once; default 6.
     pub late_window_hours: Option<u32>,
-    /// No longer used (every record is read at open now, in well under a second at a million); accepted so
-    /// that older config files still load.
-    pub verify_at_open: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,9 +129,9 @@ impl Config {
 
     fn file_var(&self, name: &str) -> Option<String> {
         match name {
-            "TELOXIDE_TOKEN" => self.telegram.token.clone(),
+            "TELOXIDE_TOKEN" => self.telegram.token.as_ref().map(expose),
             "TELOXIDE_API_URL" => self.telegram.api_url.clone(),
-            "DISCORD_TOKEN" => self.discord.token.clone(),
+            "DISCORD_TOKEN" => self.discord.token.as_ref().map(expose),
             "DISCORD_PROXY_URL" => self.discord.proxy_url.clone(),
             "DISCORD_DEV_GUILD" => self.discord.dev_guild.map(|g| g.to_string()),
             "DISCORD_SHARDS" => self.discord.shards.clone(),
@@ -155,6 +153,11 @@ impl Config {
     pub fn has_platform(&self) -> bool {
         self.var("TELOXIDE_TOKEN").is_some() || self.var("DISCORD_TOKEN").is_some()
     }
+}
+
+/// A token's text, to hand to the platform's client.
+fn expose(token: &SecretString) -> String {
+    token.expose_secret().clone()
 }
 
 #[cfg(test)]
@@ -195,10 +198,24 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("recovery-bot.toml");
         std::fs::write(&path, "[telegram]\ntoken = 12345:ABCsecretTOKEN\n").unwrap();
-        let error = format!("{:#}", Config::load(Some(&path)).err().expect("an error"));
+        let error = format!("{:#}", Config::load(Some(&path)).expect_err("an error"));
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(error.contains("line 2"), "{error}");
         assert!(!error.contains("ABCsecretTOKEN"), "{error}");
+    }
+
+    #[test]
+    fn debug_never_shows_the_tokens() {
+        let config: Config = toml::from_str(
+            "[telegram]\ntoken = \"tg-secret-token\"\n[discord]\ntoken = \"dc-secret-token\"",
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("secret-token"), "{shown}");
+        assert_eq!(
+            config.file_var("TELOXIDE_TOKEN").as_deref(),
+            Some("tg-secret-token")
+        );
     }
 
     #[test]
@@ -214,13 +231,10 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let error = toml::from_str::<Config>("[telegram]\ntokn = \"x\"")
-            .err()
-            .expect("an error");
+        let error = toml::from_str::<Config>("[telegram]\ntokn = \"x\"").expect_err("an error");
         assert!(error.to_string().contains("tokn"), "{error}");
-        let missing = Config::load(Some(Path::new("/nonexistent/recovery-bot.toml")))
-            .err()
-            .expect("an error");
+        let missing =
+            Config::load(Some(Path::new("/nonexistent/recovery-bot.toml"))).expect_err("an error");
         assert!(format!("{missing:#}").contains("/nonexistent/recovery-bot.toml"));
     }
 }

@@ -76,11 +76,6 @@ pub fn open_reminders(db: &sled::Db, bot: &Bot, config: &Config) -> Result<remin
         settings.default_zone =
             Some(feeds::parse_timezone(zone).context("[reminders] default_zone")?);
     }
-    if config.reminders.verify_at_open.is_some() {
-        tracing::warn!(
-            "[reminders] verify_at_open is no longer used: every reminder is read at start-up"
-        );
-    }
     if let Some(hours) = config.reminders.late_window_hours {
         settings.late_window = chrono::Duration::hours(i64::from(hours));
     }

@@ -479,17 +479,29 @@ async fn setup(_ctx: Ctx<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the member may change crisis watch: Manage Server (or Administrator), as Discord resolved it
-/// for this interaction.
-fn can_manage(ctx: Ctx<'_>) -> bool {
-    let poise::Context::Application(app) = ctx else {
-        return false;
+/// Whether the member may use crisis watch's settings: Manage Server (or Administrator), as Discord
+/// resolved it for this interaction. If not, tells them (only them) that only such members can `action`.
+///
+/// Not poise's `required_permissions`: that asks Discord for the server, channel and member on every
+/// command, and judges the channel's overrides instead of the member's server permissions.
+async fn may_manage(ctx: Ctx<'_>, action: &str) -> Result<bool, Error> {
+    let allowed = match ctx {
+        poise::Context::Application(app) => app
+            .interaction
+            .member
+            .as_ref()
+            .and_then(|m| m.permissions)
+            .is_some_and(|p| p.manage_guild() || p.administrator()),
+        poise::Context::Prefix(_) => false,
     };
-    app.interaction
-        .member
-        .as_ref()
-        .and_then(|m| m.permissions)
-        .is_some_and(|p| p.manage_guild() || p.administrator())
+    if !allowed {
+        say_privately(
+            ctx,
+            format!("Only members with Manage Server can {action}."),
+        )
+        .await?;
+    }
+    Ok(allowed)
 }
 
 /// Answers a /setup subcommand, only to the member who ran it.
@@ -513,12 +525,7 @@ async fn change_settings(
     let Some(guild) = ctx.guild_id() else {
         return Ok(None);
     };
-    if !can_manage(ctx) {
-        say_privately(
-            ctx,
-            "Only members with Manage Server can change crisis watch.".into(),
-        )
-        .await?;
+    if !may_manage(ctx, "change crisis watch").await? {
         return Ok(None);
     }
     let store = &ctx.data().settings;
@@ -662,12 +669,8 @@ async fn setup_show(ctx: Ctx<'_>) -> Result<(), Error> {
     let Some(guild) = ctx.guild_id() else {
         return Ok(());
     };
-    if !can_manage(ctx) {
-        return say_privately(
-            ctx,
-            "Only members with Manage Server can see crisis watch settings.".into(),
-        )
-        .await;
+    if !may_manage(ctx, "see crisis watch settings").await? {
+        return Ok(());
     }
     let settings = ctx.data().settings.get(guild.get())?.unwrap_or_default();
     say_privately(ctx, summary(&settings, ctx.data().reads_messages())).await
@@ -679,12 +682,8 @@ async fn setup_off(ctx: Ctx<'_>) -> Result<(), Error> {
     let Some(guild) = ctx.guild_id() else {
         return Ok(());
     };
-    if !can_manage(ctx) {
-        return say_privately(
-            ctx,
-            "Only members with Manage Server can change crisis watch.".into(),
-        )
-        .await;
+    if !may_manage(ctx, "change crisis watch").await? {
+        return Ok(());
     }
     ctx.data().settings.delete(guild.get()).await?;
     tracing::info!(guild = guild.get(), "crisis watch turned off");

@@ -1,10 +1,10 @@
 //! How to reach Discord: the token, an optional API proxy, a development server and the shards to run.
 
-use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use poise::serenity_prelude as serenity;
+use secrecy::{ExposeSecret as _, SecretString};
 
 /// Why the Discord settings could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,11 +58,11 @@ impl FromStr for ShardRange {
     }
 }
 
-/// Settings for the Discord adapter.
-#[derive(Clone, PartialEq, Eq)]
+/// Settings for the Discord adapter. `Debug` never shows the token.
+#[derive(Debug, Clone)]
 pub struct DiscordConfig {
     /// The bot token from the Developer Portal (never logged).
-    pub token: String,
+    pub token: SecretString,
     /// A Discord API proxy such as twilight-http-proxy (`http://127.0.0.1:3000`): every HTTP request goes
     /// there, and serenity's own rate limiter is off (the proxy limits instead). Tests point it at a fake
     /// Discord.
@@ -73,22 +73,11 @@ pub struct DiscordConfig {
     pub shards: Option<ShardRange>,
 }
 
-impl fmt::Debug for DiscordConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DiscordConfig")
-            .field("token", &"<redacted>")
-            .field("proxy_url", &self.proxy_url)
-            .field("dev_guild", &self.dev_guild)
-            .field("shards", &self.shards)
-            .finish()
-    }
-}
-
 impl DiscordConfig {
     /// Settings with only a token.
     pub fn new(token: impl Into<String>) -> Self {
         DiscordConfig {
-            token: token.into(),
+            token: SecretString::new(token.into()),
             proxy_url: None,
             dev_guild: None,
             shards: None,
@@ -122,7 +111,7 @@ impl DiscordConfig {
             .transpose()?;
         let shards = get("DISCORD_SHARDS").map(|s| s.parse()).transpose()?;
         Ok(Some(DiscordConfig {
-            token,
+            token: SecretString::new(token),
             proxy_url,
             dev_guild,
             shards,
@@ -133,7 +122,7 @@ impl DiscordConfig {
     /// discord.com resolved to a closed port on 127.0.0.1, so that nothing bypasses the proxy), else
     /// straight to Discord with serenity's rate limiter.
     pub(crate) fn http(&self) -> serenity::Http {
-        let mut builder = serenity::HttpBuilder::new(&self.token)
+        let mut builder = serenity::HttpBuilder::new(self.token.expose_secret())
             .default_allowed_mentions(serenity::CreateAllowedMentions::new());
         if let Some(proxy) = &self.proxy_url {
             builder = builder
@@ -186,11 +175,11 @@ mod tests {
 
     #[test]
     fn no_token_means_not_configured() {
-        assert_eq!(DiscordConfig::from_lookup(lookup(&[])), Ok(None));
-        assert_eq!(
+        assert!(matches!(DiscordConfig::from_lookup(lookup(&[])), Ok(None)));
+        assert!(matches!(
             DiscordConfig::from_lookup(lookup(&[("DISCORD_TOKEN", "  ")])),
             Ok(None)
-        );
+        ));
     }
 
     #[test]
@@ -203,7 +192,7 @@ mod tests {
         ]))
         .unwrap()
         .unwrap();
-        assert_eq!(config.token, "abc");
+        assert_eq!(config.token.expose_secret(), "abc");
         assert_eq!(config.proxy_url.as_deref(), Some("http://127.0.0.1:3000/"));
         assert_eq!(config.dev_guild, Some(123));
         assert_eq!(
@@ -219,16 +208,18 @@ mod tests {
 
     #[test]
     fn bad_values_are_errors() {
-        let with = |k, v| DiscordConfig::from_lookup(lookup(&[("DISCORD_TOKEN", "t"), (k, v)]));
+        // The error, or `None` when the settings were accepted.
+        let with =
+            |k, v| DiscordConfig::from_lookup(lookup(&[("DISCORD_TOKEN", "t"), (k, v)])).err();
         assert_eq!(
             with("DISCORD_DEV_GUILD", "my server"),
-            Err(ConfigError::DevGuild)
+            Some(ConfigError::DevGuild)
         );
-        assert_eq!(with("DISCORD_SHARDS", "8/8"), Err(ConfigError::Shards));
-        assert_eq!(with("DISCORD_SHARDS", "3-1/8"), Err(ConfigError::Shards));
+        assert_eq!(with("DISCORD_SHARDS", "8/8"), Some(ConfigError::Shards));
+        assert_eq!(with("DISCORD_SHARDS", "3-1/8"), Some(ConfigError::Shards));
         assert_eq!(
             with("DISCORD_PROXY_URL", "127.0.0.1:3000"),
-            Err(ConfigError::ProxyUrl)
+            Some(ConfigError::ProxyUrl)
         );
         assert_eq!(
             "5/8".parse::<ShardRange>(),

@@ -12,13 +12,14 @@
 //! never trusted more than what the person could type themselves.
 
 use bot_core::FollowUp;
+use lru::LruCache;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
+use std::num::NonZeroUsize;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 /// Telegram's limit on a button's callback data, in bytes.
-pub const MAX_CALLBACK_DATA: usize = 64;
+const MAX_CALLBACK_DATA: usize = 64;
 /// Long follow-up messages remembered at most; the oldest are forgotten first.
 const MEMORY_CAPACITY: usize = 4096;
 
@@ -36,11 +37,19 @@ pub enum Pressed {
     Invalid,
 }
 
-/// The long follow-up messages behind `h:` buttons.
-#[derive(Debug, Default)]
+/// The long follow-up messages behind `h:` buttons, forgotten in the order they were first sent.
+#[derive(Debug)]
 pub struct FollowUpMemory {
-    messages: HashMap<u64, String>,
-    order: VecDeque<u64>,
+    messages: LruCache<u64, String>,
+}
+
+impl Default for FollowUpMemory {
+    fn default() -> Self {
+        let capacity = NonZeroUsize::new(MEMORY_CAPACITY).expect("a capacity above zero");
+        FollowUpMemory {
+            messages: LruCache::new(capacity),
+        }
+    }
 }
 
 fn hash(message: &str) -> u64 {
@@ -51,19 +60,14 @@ fn hash(message: &str) -> u64 {
 
 impl FollowUpMemory {
     /// The callback data for a follow-up `message`, remembering it when it is too long to carry.
-    pub fn encode(&mut self, message: &str) -> String {
+    fn encode(&mut self, message: &str) -> String {
         if TEXT_PREFIX.len() + message.len() <= MAX_CALLBACK_DATA {
             return format!("{TEXT_PREFIX}{message}");
         }
         let key = hash(message);
-        if !self.messages.contains_key(&key) {
-            if self.order.len() >= MEMORY_CAPACITY
-                && let Some(old) = self.order.pop_front()
-            {
-                self.messages.remove(&old);
-            }
-            self.order.push_back(key);
-            self.messages.insert(key, message.to_owned());
+        // `contains` and `peek` leave the order alone: the first sent is the first forgotten.
+        if !self.messages.contains(&key) {
+            self.messages.put(key, message.to_owned());
         }
         format!("{HASH_PREFIX}{key:016x}")
     }
@@ -77,7 +81,7 @@ impl FollowUpMemory {
             return match u64::from_str_radix(hex, 16) {
                 Ok(key) if hex.len() == 16 => self
                     .messages
-                    .get(&key)
+                    .peek(&key)
                     .map_or(Pressed::Expired, |m| Pressed::Message(m.clone())),
                 _ => Pressed::Invalid,
             };

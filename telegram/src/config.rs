@@ -1,6 +1,6 @@
 //! How the adapter reaches Telegram: the token, another Bot API server, webhook or long polling.
 
-use std::fmt;
+use secrecy::{ExposeSecret as _, SecretString};
 use std::net::SocketAddr;
 use url::Url;
 
@@ -10,10 +10,10 @@ pub const TOKEN_VAR: &str = "TELOXIDE_TOKEN";
 pub const API_URL_VAR: &str = "TELOXIDE_API_URL";
 
 /// Everything the adapter needs to connect. `Debug` never shows the token.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct TelegramConfig {
     /// The bot token from BotFather (`123456:ABC...`). A secret: never logged.
-    pub token: String,
+    pub token: SecretString,
     /// Another Bot API server (a self-hosted `telegram-bot-api`, or a fake one in tests); Telegram's when
     /// `None`.
     pub api_url: Option<Url>,
@@ -41,6 +41,16 @@ impl Webhook {
     /// A webhook from configuration text: the public URL (`https://bot.example.org/telegram`) and the
     /// listen address (`127.0.0.1:8443`; [`Webhook::DEFAULT_LISTEN`] when `None`).
     pub fn parse(url: &str, listen: Option<&str>) -> Result<Webhook, ConfigError> {
+        let listen = listen
+            .unwrap_or(Self::DEFAULT_LISTEN)
+            .trim()
+            .parse()
+            .map_err(|e| ConfigError::Webhook(format!("listen address: {e}")))?;
+        Webhook::new(url, listen)
+    }
+
+    /// A webhook posting to the public URL `url`, served on `listen`.
+    pub fn new(url: &str, listen: SocketAddr) -> Result<Webhook, ConfigError> {
         let url = Url::parse(url.trim()).map_err(|e| ConfigError::Webhook(format!("URL: {e}")))?;
         if !matches!(url.scheme(), "https" | "http") {
             return Err(ConfigError::Webhook(format!(
@@ -48,11 +58,6 @@ impl Webhook {
                 url.scheme()
             )));
         }
-        let listen = listen
-            .unwrap_or(Self::DEFAULT_LISTEN)
-            .trim()
-            .parse()
-            .map_err(|e| ConfigError::Webhook(format!("listen address: {e}")))?;
         Ok(Webhook { url, listen })
     }
 }
@@ -78,23 +83,11 @@ impl TelegramConfig {
     /// Long polling against Telegram's servers with `token`, throttled.
     pub fn new(token: impl Into<String>) -> Self {
         TelegramConfig {
-            token: token.into(),
+            token: SecretString::new(token.into()),
             api_url: None,
             webhook: None,
             throttle: true,
         }
-    }
-
-    /// The same configuration, talking to the Bot API server at `url`.
-    pub fn with_api_url(mut self, url: Url) -> Self {
-        self.api_url = Some(url);
-        self
-    }
-
-    /// The same configuration, receiving updates by webhook.
-    pub fn with_webhook(mut self, webhook: Webhook) -> Self {
-        self.webhook = Some(webhook);
-        self
     }
 
     /// Reads `TELOXIDE_TOKEN` and `TELOXIDE_API_URL`. `Ok(None)` when no token is set (Telegram is not
@@ -118,7 +111,7 @@ impl TelegramConfig {
 
     /// Checks the token's shape (no network).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let token = self.token.trim();
+        let token = self.token.expose_secret().trim();
         if token.is_empty() || token.chars().any(char::is_whitespace) || token.contains('/') {
             return Err(ConfigError::Token);
         }
@@ -132,17 +125,6 @@ pub fn parse_api_url(text: &str) -> Result<Url, ConfigError> {
     match url.scheme() {
         "http" | "https" => Ok(url),
         other => Err(ConfigError::ApiUrl(format!("scheme {other:?}"))),
-    }
-}
-
-impl fmt::Debug for TelegramConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TelegramConfig")
-            .field("token", &"<redacted>")
-            .field("api_url", &self.api_url.as_ref().map(Url::as_str))
-            .field("webhook", &self.webhook)
-            .field("throttle", &self.throttle)
-            .finish()
     }
 }
 
@@ -177,7 +159,7 @@ mod tests {
         ]))
         .unwrap()
         .unwrap();
-        assert_eq!(config.token, "123:abc");
+        assert_eq!(config.token.expose_secret(), "123:abc");
         assert_eq!(config.api_url.unwrap().as_str(), "http://127.0.0.1:8081/");
         assert!(config.throttle);
         assert!(config.webhook.is_none());

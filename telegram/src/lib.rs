@@ -104,7 +104,7 @@ impl Telegram {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(ConfigError::NoRuntime);
         }
-        let mut bot = Bot::new(config.token.clone());
+        let mut bot = Bot::new(secrecy::ExposeSecret::expose_secret(&config.token));
         if let Some(url) = &config.api_url {
             bot = bot.set_api_url(url.clone());
         }

@@ -89,8 +89,8 @@ async fn a_refused_token_is_an_error_at_start() {
         )
     });
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let config =
-        TelegramConfig::new(TOKEN).with_api_url(format!("http://{address}/").parse().unwrap());
+    let mut config = TelegramConfig::new(TOKEN);
+    config.api_url = Some(format!("http://{address}/").parse().unwrap());
     let responder = support::TestResponder::new();
     let menu = responder.menu();
     let error = telegram::run(config, responder, menu, std::future::pending())
@@ -133,7 +133,8 @@ async fn webhook_mode_sets_the_webhook_and_answers_posted_updates() {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap()
     };
-    let config = support::config(&fake, false).with_webhook(Webhook {
+    let mut config = support::config(&fake, false);
+    config.webhook = Some(Webhook {
         url: "https://bot.example.org/telegram/hook".parse().unwrap(),
         listen,
     });

@@ -616,7 +616,8 @@ pub struct Running {
 
 /// The configuration pointing at `fake`.
 pub fn config(fake: &FakeApi, throttle: bool) -> TelegramConfig {
-    let mut config = TelegramConfig::new(TOKEN).with_api_url(fake.url.clone());
+    let mut config = TelegramConfig::new(TOKEN);
+    config.api_url = Some(fake.url.clone());
     config.throttle = throttle;
     config
 }
