@@ -69,7 +69,7 @@ impl Handler {
                 } else {
                     tracing::info!(update_id, chat_id = %chat.id, "bot blocked or removed");
                     if self.outbox.mark_unreachable(id) {
-                        self.unreachable(chat).await;
+                        self.responder.unreachable(&chat);
                     }
                 }
             }
@@ -77,12 +77,6 @@ impl Handler {
                 tracing::debug!(update_id, reason, "update skipped");
             }
         }
-    }
-
-    /// Tells the responder that `chat` cannot be written to (its reminder pauses: a store write).
-    async fn unreachable(&self, chat: ChatRef) {
-        let responder = Arc::clone(&self.responder);
-        off_worker(move || responder.unreachable(&chat)).await;
     }
 
     /// Whether `user` is an owner or administrator of group `chat` (getChatMember). When Telegram cannot
@@ -127,11 +121,7 @@ impl Handler {
         }
         // They wrote to the bot, so the chat can be written to again.
         self.outbox.mark_reachable(chat);
-        let from = message.chat.clone();
-        let responder = Arc::clone(&self.responder);
-        let Some(reply) = off_worker(move || responder.respond(&message)).await else {
-            return;
-        };
+        let reply = self.responder.respond(&message);
         let responded = started.elapsed();
         let result = self.outbox.deliver(chat, &reply, placement).await;
         let intent = reply.intent.as_str();
@@ -155,7 +145,7 @@ impl Handler {
                     intent,
                     "reply not delivered: chat unreachable"
                 );
-                self.unreachable(from).await;
+                self.responder.unreachable(&message.chat);
             }
             Err(error) => tracing::error!(
                 update_id,
@@ -166,18 +156,6 @@ impl Handler {
                 total_ms,
                 "reply not delivered"
             ),
-        }
-    }
-}
-
-/// Runs `work` on tokio's blocking threads: the responder may write the reminder store and wait for its
-/// fsync, which must not hold up an async worker (and every other chat on it). `None` if it panicked.
-async fn off_worker<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(value) => Some(value),
-        Err(error) => {
-            tracing::error!(%error, "the responder failed");
-            None
         }
     }
 }
