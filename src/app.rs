@@ -117,7 +117,7 @@ impl Responder for App {
             let outcome = if action.changes() && !may_change {
                 Ok(ReminderOutcome::GroupAdminsOnly)
             } else {
-                reminders.apply(&message.chat, action, now)
+                off_the_async_worker(|| reminders.apply(&message.chat, action, now))
             };
             match outcome {
                 Ok(outcome) => {
@@ -147,10 +147,22 @@ impl Responder for App {
     fn unreachable(&self, chat: &ChatRef) {
         tracing::info!(platform = ?chat.platform, chat = %chat.id, "chat unreachable");
         if let Some(reminders) = &self.reminders
-            && let Err(error) = reminders.mark_unreachable(chat)
+            && let Err(error) = off_the_async_worker(|| reminders.mark_unreachable(chat))
         {
             tracing::error!(platform = ?chat.platform, chat = %chat.id, error = %error, "could not pause reminders");
         }
+    }
+}
+
+/// Runs a reminder store change, which waits for an fsync, without holding up an async worker: on tokio's
+/// multi-threaded runtime (`serve`) the worker hands its other tasks to another thread first, so no other chat
+/// waits for the disk; elsewhere (the terminal chat, `ask`, tests) it simply runs.
+fn off_the_async_worker<T>(change: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(change)
+        }
+        _ => change(),
     }
 }
 
@@ -316,5 +328,29 @@ mod tests {
             assert!(text.contains(words), "{words:?} in {text}");
         }
         assert!(!text.contains("join link"), "{text}");
+    }
+
+    /// On `serve`'s runtime a reminder change runs through `block_in_place`; on a single-threaded runtime it
+    /// runs as it is. Both store it.
+    #[test]
+    fn reminder_changes_are_stored_from_either_runtime() {
+        for multi_thread in [true, false] {
+            let runtime = if multi_thread {
+                tokio::runtime::Builder::new_multi_thread().build()
+            } else {
+                tokio::runtime::Builder::new_current_thread().build()
+            }
+            .unwrap();
+            let (app, reminders) = app();
+            let app = Arc::new(app);
+            let me = chat("11");
+            let task = {
+                let (app, me) = (Arc::clone(&app), me.clone());
+                async move { say(&app, &me, "remind me every day at 9pm Europe/London") }
+            };
+            let reply = runtime.block_on(runtime.spawn(task)).unwrap();
+            assert_eq!(reply.intent, Intent::Reminder);
+            assert!(reminders.subscription(&me).unwrap().is_some());
+        }
     }
 }
