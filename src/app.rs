@@ -3,7 +3,8 @@
 //! gets the same answer everywhere.
 
 use bot_core::{
-    Bot, ChatKind, ChatRef, Classification, Context, Message, ReminderOutcome, Reply, Responder,
+    ChatContext, ChatKind, ChatMessage, ChatRef, Classification, Core, ReminderOutcome, Reply,
+    Responder,
 };
 use chrono::{DateTime, Utc};
 use lru::LruCache;
@@ -23,7 +24,7 @@ pub type Catalogs = Arc<dyn Fn() -> Option<Arc<Catalog>> + Send + Sync>;
 
 /// What the binary answers with.
 pub struct App {
-    bot: Arc<Bot>,
+    bot: Arc<Core>,
     catalogs: Option<Catalogs>,
     reminders: Option<Arc<reminders::Reminders>>,
     /// The chats whose last reply was a crisis reply, with when it was sent.
@@ -33,7 +34,7 @@ pub struct App {
 
 impl App {
     /// An app answering with `bot`, without feeds or reminders.
-    pub fn new(bot: Arc<Bot>) -> Self {
+    pub fn new(bot: Arc<Core>) -> Self {
         App {
             bot,
             catalogs: None,
@@ -62,12 +63,12 @@ impl App {
         self
     }
 
-    fn context(&self, message: &Message, now: DateTime<Utc>) -> Context {
+    fn context(&self, message: &ChatMessage, now: DateTime<Utc>) -> ChatContext {
         let zone = self
             .reminders
             .as_ref()
             .and_then(|r| r.zone_of(&message.chat));
-        let mut context = Context::at(message.chat.platform, now, zone);
+        let mut context = ChatContext::at(message.chat.platform, now, zone);
         context.chat = message.chat.kind;
         context.location = message.location;
         context.meetings = self.catalogs.as_ref().and_then(|c| c());
@@ -80,7 +81,7 @@ impl App {
         context
     }
 
-    fn remember(&self, chat: &ChatRef, reply: &Reply, mut context: Context) {
+    fn remember(&self, chat: &ChatRef, reply: &Reply, mut context: ChatContext) {
         context.remember(reply);
         let mut conversations = self.conversations.lock().expect("conversation memory");
         if context.after_crisis {
@@ -104,7 +105,7 @@ impl Responder for App {
         self.bot.classify(text)
     }
 
-    fn respond(&self, message: &Message) -> Reply {
+    fn respond(&self, message: &ChatMessage) -> Reply {
         let started = Instant::now();
         let now = (self.clock)();
         let context = self.context(message, now);
@@ -182,7 +183,7 @@ mod tests {
     }
 
     fn app() -> (App, Arc<reminders::Reminders>) {
-        let bot = Arc::new(Bot::embedded().unwrap());
+        let bot = Arc::new(Core::embedded().unwrap());
         let db = sled::Config::new().temporary(true).open().unwrap();
         let content = bot.reminder_content().clone();
         let reminders = Arc::new(
@@ -195,7 +196,7 @@ mod tests {
     }
 
     fn say(app: &App, chat: &ChatRef, text: &str) -> Reply {
-        app.respond(&Message::text(chat.clone(), text))
+        app.respond(&ChatMessage::text(chat.clone(), text))
     }
 
     #[test]
@@ -241,7 +242,7 @@ mod tests {
         let (app, reminders) = app();
         let group = ChatRef::new(Platform::Telegram, "-1001", ChatKind::Group);
         let from = |manages: Option<bool>, text: &str| {
-            let mut message = Message::text(group.clone(), text);
+            let mut message = ChatMessage::text(group.clone(), text);
             message.sender_manages_chat = manages;
             app.respond(&message)
         };
@@ -316,7 +317,7 @@ mod tests {
         let feed = include_str!("../tests/data/feeds/anytown.json");
         let (feed, _) = meetings::Feed::from_json_guessing(feed, "anytown", None, None).unwrap();
         let catalog = Arc::new(Catalog::new(vec![feed]));
-        let app = App::new(Arc::new(Bot::new(content).unwrap()))
+        let app = App::new(Arc::new(Core::new(content).unwrap()))
             .with_clock(tuesday_5pm)
             .with_meetings(Arc::new(move || Some(Arc::clone(&catalog))));
         let text = say(&app, &chat("10"), "online meetings on saturday").plain_text();

@@ -1,7 +1,7 @@
 //! The terminal chat: the same core and the same [`Responder`] the platforms use, one message per line.
 
 use anyhow::Result;
-use bot_core::{ChatKind, ChatRef, DeliveryError, Message, Platform, Reply, Responder};
+use bot_core::{ChatKind, ChatMessage, ChatRef, DeliveryError, Platform, Reply, Responder};
 use std::io::{BufRead, Write};
 
 use crate::cli::render_terminal;
@@ -27,7 +27,7 @@ impl reminders::Sender for TerminalSender {
 /// crisis line); a number picks a suggested follow-up of the previous reply.
 pub fn run(responder: &dyn Responder, input: impl BufRead, mut out: impl Write) -> Result<()> {
     let chat = terminal_chat();
-    let welcome = responder.respond(&Message::text(chat.clone(), "/start"));
+    let welcome = responder.respond(&ChatMessage::text(chat.clone(), "/start"));
     writeln!(
         out,
         "{}\n\n(Terminal chat: type a message, a number to pick a suggestion, or /quit to leave.)\n",
@@ -45,7 +45,7 @@ pub fn run(responder: &dyn Responder, input: impl BufRead, mut out: impl Write) 
             Ok(n) if (1..=follow_ups.len()).contains(&n) => follow_ups[n - 1].message.clone(),
             _ => line,
         };
-        let reply = responder.respond(&Message::text(chat.clone(), text));
+        let reply = responder.respond(&ChatMessage::text(chat.clone(), text));
         writeln!(out, "\n{}\n", render_terminal(&reply))?;
         out.flush()?;
         follow_ups = reply.follow_ups;

@@ -3,7 +3,7 @@
 
 use anyhow::{Context as _, Result};
 use bot_core::corpus::Corpus;
-use bot_core::{Bot, Context, Platform, Reply};
+use bot_core::{ChatContext, Core, Platform, Reply};
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
@@ -90,7 +90,7 @@ pub struct EvaluateArgs {
 }
 
 /// `recovery-bot train`: cross-validates the thresholds, trains on the whole part and writes the weights.
-pub fn train(bot: &Bot, args: &TrainArgs) -> Result<()> {
+pub fn train(bot: &Core, args: &TrainArgs) -> Result<()> {
     let corpus = Corpus::load(&args.corpus).context("reading the corpus")?;
     let options = bot_core::train::Options {
         epochs: args.epochs,
@@ -130,7 +130,7 @@ pub fn train(bot: &Bot, args: &TrainArgs) -> Result<()> {
 }
 
 /// `recovery-bot evaluate`: the figures of rules alone, model alone and both, by language.
-pub fn evaluate(bot: &Bot, args: &EvaluateArgs) -> Result<()> {
+pub fn evaluate(bot: &Core, args: &EvaluateArgs) -> Result<()> {
     let corpus = Corpus::load(&args.corpus).context("reading the corpus")?;
     let figures = bot_core::train::Figures::evaluate(bot, &corpus);
     print!(
@@ -269,14 +269,14 @@ struct AskOutput<'a> {
     model: Option<bot_core::ModelView>,
 }
 
-pub fn ask(bot: &Bot, args: &AskArgs) -> Result<()> {
+pub fn ask(bot: &Core, args: &AskArgs) -> Result<()> {
     let text = args.text.join(" ");
     let zone = args
         .zone
         .as_deref()
         .map(crate::feeds::parse_timezone)
         .transpose()?;
-    let mut context = Context::at(Platform::Terminal, args.now.unwrap_or_else(Utc::now), zone);
+    let mut context = ChatContext::at(Platform::Terminal, args.now.unwrap_or_else(Utc::now), zone);
     if args.now.is_none() && zone.is_none() {
         context.today = chrono::Local::now().date_naive();
     }
@@ -359,7 +359,7 @@ pub fn render_model_view(view: &bot_core::ModelView) -> String {
 
 /// Streams: one line in, one JSON line out, flushed whenever no more input is waiting, so it works both
 /// interactively and over millions of lines. Bytes that are not UTF-8 are read as replacement characters.
-pub fn classify(bot: &Bot) -> Result<()> {
+pub fn classify(bot: &Core) -> Result<()> {
     let mut input = std::io::BufReader::with_capacity(1 << 16, std::io::stdin().lock());
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut line = Vec::with_capacity(256);

@@ -9,7 +9,7 @@ mod feeds;
 mod serve;
 
 use anyhow::{Context as _, Result};
-use bot_core::Bot;
+use bot_core::Core;
 use clap::Parser;
 use std::sync::Arc;
 
@@ -41,7 +41,7 @@ fn main() -> Result<()> {
 
 /// The terminal chat, through the same [`app::App`] as the platforms, with reminders kept in a store that
 /// lasts as long as the chat: while it runs, the scheduler prints each reminder in it when it is due.
-fn chat_in_terminal(bot: Bot, config: &Config) -> Result<()> {
+fn chat_in_terminal(bot: Core, config: &Config) -> Result<()> {
     let db = sled::Config::new()
         .temporary(true)
         .open()
@@ -69,7 +69,7 @@ fn chat_in_terminal(bot: Bot, config: &Config) -> Result<()> {
 }
 
 /// The reminders in `db`, worded from the bot's content (the operator's folder when given).
-pub fn open_reminders(db: &sled::Db, bot: &Bot, config: &Config) -> Result<reminders::Reminders> {
+pub fn open_reminders(db: &sled::Db, bot: &Core, config: &Config) -> Result<reminders::Reminders> {
     let content = bot.reminder_content().clone();
     let mut settings = reminders::Settings::default();
     if let Some(zone) = &config.reminders.default_zone {
@@ -98,13 +98,12 @@ fn init_logging(verbose: bool) {
         .init();
 }
 
-fn load_bot(content_dir: Option<&std::path::Path>) -> Result<Bot> {
+fn load_bot(content_dir: Option<&std::path::Path>) -> Result<Core> {
     let started = std::time::Instant::now();
     let bot = match content_dir {
-        Some(dir) => {
-            Bot::from_dir(dir).with_context(|| format!("loading content from {}", dir.display()))?
-        }
-        None => Bot::embedded().context("loading the built-in content")?,
+        Some(dir) => Core::from_dir(dir)
+            .with_context(|| format!("loading content from {}", dir.display()))?,
+        None => Core::embedded().context("loading the built-in content")?,
     };
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,

@@ -2,7 +2,7 @@
 //! one process over one [`App`], until SIGINT or SIGTERM.
 
 use anyhow::{Context as _, Result};
-use bot_core::{Bot, ChatRef, DeliveryError, Platform, Reply, Responder};
+use bot_core::{ChatRef, Core, DeliveryError, Platform, Reply, Responder};
 use meetings::Catalog;
 use meetings::fetch::{FeedStore, FetchConfig};
 use std::path::Path;
@@ -16,7 +16,7 @@ use crate::config::Config;
 
 /// Runs until a signal, then stops every part, lets replies in flight finish and flushes the store.
 /// `webhook`: Telegram's webhook mode (the public URL and the address to listen on) instead of polling.
-pub fn run(bot: Bot, config: Config, webhook: Option<telegram::Webhook>) -> Result<()> {
+pub fn run(bot: Core, config: Config, webhook: Option<telegram::Webhook>) -> Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -24,7 +24,7 @@ pub fn run(bot: Bot, config: Config, webhook: Option<telegram::Webhook>) -> Resu
         .block_on(serve(bot, config, webhook))
 }
 
-async fn serve(bot: Bot, config: Config, webhook: Option<telegram::Webhook>) -> Result<()> {
+async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) -> Result<()> {
     let bot = Arc::new(bot);
     let db = open_store(&config)?;
     let reminders = Arc::new(crate::open_reminders(&db, &bot, &config)?);

@@ -1,7 +1,7 @@
 //! Classification quality on labelled messages: the project's own corpus (always), and ../shared/eval/dev.tsv
 //! when it is beside the checkout.
 
-use bot_core::{Bot, Intent};
+use bot_core::{Core, Intent};
 use std::path::Path;
 
 struct Score {
@@ -14,7 +14,7 @@ struct Score {
     misses: Vec<String>,
 }
 
-fn score(bot: &Bot, tsv: &str) -> Score {
+fn score(bot: &Core, tsv: &str) -> Score {
     let mut s = Score {
         total: 0,
         correct: 0,
@@ -58,7 +58,7 @@ fn score(bot: &Bot, tsv: &str) -> Score {
 }
 
 fn check(name: &str, tsv: &str) {
-    let bot = Bot::embedded().expect("built-in content is valid");
+    let bot = Core::embedded().expect("built-in content is valid");
     let s = score(&bot, tsv);
     assert!(s.total > 50, "{name}: too few messages");
     assert_eq!(

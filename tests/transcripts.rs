@@ -1,12 +1,12 @@
 //! Runs the conversations in `tests/transcripts/*.txt` (format in that folder's README) through the core.
 
-use bot_core::{Bot, Context, Intent, Platform};
+use bot_core::{ChatContext, Core, Intent, Platform};
 use chrono::NaiveDate;
 use std::path::Path;
 
 #[test]
 fn transcripts() {
-    let bot = Bot::embedded().expect("built-in content is valid");
+    let bot = Core::embedded().expect("built-in content is valid");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/transcripts exists")
@@ -20,7 +20,7 @@ fn transcripts() {
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(file).expect("readable transcript");
-        let mut context = Context::new(
+        let mut context = ChatContext::new(
             Platform::Terminal,
             NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
         );

@@ -2,7 +2,7 @@
 //! criterion, p50/p99 printed).
 //! Run: `cargo bench -p bot-core --bench classify`.
 
-use bot_core::{Bot, Context, Platform};
+use bot_core::{ChatContext, Core, Platform};
 use chrono::NaiveDate;
 use criterion::{Criterion, Throughput, criterion_group};
 use std::hint::black_box;
@@ -27,15 +27,15 @@ fn varied() -> Vec<String> {
     corpus.rows.into_iter().map(|row| row.text).collect()
 }
 
-fn context() -> Context {
-    Context::new(
+fn context() -> ChatContext {
+    ChatContext::new(
         Platform::Telegram,
         NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
     )
 }
 
 fn benches(c: &mut Criterion) {
-    let bot = Bot::embedded().unwrap();
+    let bot = Core::embedded().unwrap();
     let mix = messages();
     let mut group = c.benchmark_group("classify");
     group.throughput(Throughput::Elements(mix.len() as u64));
@@ -88,7 +88,7 @@ fn benches(c: &mut Criterion) {
 
 /// p50 / p99 / max of `respond` over the whole mix, 200 rounds.
 fn latency_percentiles() {
-    let bot = Bot::embedded().unwrap();
+    let bot = Core::embedded().unwrap();
     let context = context();
     let mix = messages();
     let mut samples = Vec::with_capacity(mix.len() * 200);

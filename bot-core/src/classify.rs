@@ -165,7 +165,7 @@ impl Classifier {
     ///
     /// `matches` are the rules that match `text` ([`Classifier::matches`]). `rules` leaves some out: the
     /// emergency rules (every crisis rule, and overdose rules whose answer is urgent) that the model may
-    /// overrule, or all of them (see `Bot::combine`).
+    /// overrule, or all of them (see `Core::combine`).
     pub fn classify(
         &self,
         content: &Content,

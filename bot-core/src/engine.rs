@@ -43,7 +43,7 @@ pub enum ChatKind {
 
 /// What the core knows besides the text. Adapters fill it in; nothing in it is the person's words.
 #[derive(Debug, Clone)]
-pub struct Context {
+pub struct ChatContext {
     pub platform: Platform,
     pub chat: ChatKind,
     /// The moment the message is answered: meeting searches start from it.
@@ -61,18 +61,18 @@ pub struct Context {
     pub after_crisis: bool,
 }
 
-impl Context {
+impl ChatContext {
     /// A direct conversation on `platform` on `today` (at noon UTC), with no meeting feeds.
     pub fn new(platform: Platform, today: NaiveDate) -> Self {
         let noon = today.and_hms_opt(12, 0, 0).expect("noon exists").and_utc();
-        Context::at(platform, noon, None)
+        ChatContext::at(platform, noon, None)
     }
 
     /// A direct conversation on `platform` at `now`, for a person in `zone` (their local date picks the
     /// principle of the day; UTC's when no zone is known).
     pub fn at(platform: Platform, now: DateTime<Utc>, zone: Option<Tz>) -> Self {
         let today = zone.map_or(now.date_naive(), |tz| now.with_timezone(&tz).date_naive());
-        Context {
+        ChatContext {
             platform,
             chat: ChatKind::Direct,
             now,
@@ -161,7 +161,7 @@ impl Thresholds {
     pub const CHOOSE_AN_INTENT: f32 = 0.85;
 }
 
-/// What the rules said of a message: with the model's scores, what [`Bot::combine`] decides from.
+/// What the rules said of a message: with the model's scores, what [`Core::combine`] decides from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RulesReading {
     /// The rules' answer.
@@ -190,7 +190,7 @@ pub struct ModelView {
 }
 
 /// The bot's core: compiled rules over validated content.
-pub struct Bot {
+pub struct Core {
     content: Content,
     normalizer: Normalizer,
     classifier: Classifier,
@@ -212,7 +212,7 @@ struct Reading {
     /// What the rules alone say.
     rules: Classification,
     /// When only rules the model may overrule found an emergency: the match without the rules of an
-    /// emergency, which stands if the model overrules them (see [`Bot::combine`]).
+    /// emergency, which stands if the model overrules them (see [`Core::combine`]).
     everyday: Option<Matched>,
     scores: Scores,
     /// The normalised text without idioms (with `Precision::Entry` only).
@@ -232,25 +232,25 @@ struct Route<'t> {
     language: Language,
 }
 
-impl Bot {
+impl Core {
     /// Compiles `content` into a bot, with the embedded reminder content.
-    pub fn new(content: Content) -> Result<Bot, ContentError> {
+    pub fn new(content: Content) -> Result<Core, ContentError> {
         let reminders = ReminderContent::embedded(&content)?;
-        Bot::with_reminders(content, reminders)
+        Core::with_reminders(content, reminders)
     }
 
     /// The bot over an operator's copy of `intents/` (`--content DIR`).
-    pub fn from_dir(dir: &Path) -> Result<Bot, ContentError> {
+    pub fn from_dir(dir: &Path) -> Result<Core, ContentError> {
         let content = Content::from_dir(dir)?;
         let reminders = ReminderContent::from_dir(dir, &content)?;
-        Bot::with_reminders(content, reminders)
+        Core::with_reminders(content, reminders)
     }
 
-    fn with_reminders(content: Content, reminders: ReminderContent) -> Result<Bot, ContentError> {
+    fn with_reminders(content: Content, reminders: ReminderContent) -> Result<Core, ContentError> {
         let classifier = Classifier::new(&content)?;
         let normalizer = Normalizer::new(content.normalize.shorthand.clone(), lexicon(&content))
             .with_emoji(content.normalize.emoji.clone());
-        Ok(Bot {
+        Ok(Core {
             content,
             normalizer,
             classifier,
@@ -260,8 +260,8 @@ impl Bot {
     }
 
     /// The bot with the content compiled into the binary.
-    pub fn embedded() -> Result<Bot, ContentError> {
-        Bot::new(Content::embedded()?)
+    pub fn embedded() -> Result<Core, ContentError> {
+        Core::new(Content::embedded()?)
     }
 
     /// The loaded content.
@@ -346,7 +346,7 @@ impl Bot {
         })
     }
 
-    /// What the rules said of a reading, for [`Bot::combine`].
+    /// What the rules said of a reading, for [`Core::combine`].
     fn rules_reading(&self, reading: &Reading, command: bool) -> RulesReading {
         RulesReading {
             said: reading.rules,
@@ -414,7 +414,7 @@ impl Bot {
     /// a question about a principle), that is evidence too: the model then raises the message only at
     /// [`Thresholds::OVER_A_RULE`] or above.
     pub fn combine(rules: RulesReading, scores: &Scores, t: Thresholds) -> Classification {
-        if rules.said.emergency() && !(rules.overrulable && Bot::overrules(scores)) {
+        if rules.said.emergency() && !(rules.overrulable && Core::overrules(scores)) {
             return rules.said;
         }
         let rules_say = rules.without_emergency;
@@ -451,7 +451,7 @@ impl Bot {
         scores.crisis() + scores.of(Label::OverdoseNow) < Thresholds::RULE_FLOOR
     }
 
-    /// What the rules alone say of a message (for measuring them, and for [`Bot::combine`] with other scores).
+    /// What the rules alone say of a message (for measuring them, and for [`Core::combine`] with other scores).
     pub fn classify_by_rules(&self, text: &str) -> RulesReading {
         let (said, command) = match self.command(text) {
             Some((command, words)) => (self.command_classification(command, words), true),
@@ -493,7 +493,7 @@ impl Bot {
             return self.command_classification(command, words);
         }
         match self.read(text, Precision::Intent) {
-            Some(reading) => Bot::combine(
+            Some(reading) => Core::combine(
                 self.rules_reading(&reading, false),
                 &reading.scores,
                 self.thresholds(),
@@ -517,12 +517,12 @@ impl Bot {
     }
 
     /// Answers one message.
-    pub fn respond(&self, text: &str, context: &Context) -> Reply {
+    pub fn respond(&self, text: &str, context: &ChatContext) -> Reply {
         self.understand(text, context).reply
     }
 
     /// Answers one message, and reads what it asks of the chat's reminder.
-    pub fn understand(&self, text: &str, context: &Context) -> Understood {
+    pub fn understand(&self, text: &str, context: &ChatContext) -> Understood {
         let route = self.route(text, context);
         let reminder = route
             .entries
@@ -538,7 +538,7 @@ impl Bot {
         }
     }
 
-    fn route<'t>(&self, text: &'t str, context: &Context) -> Route<'t> {
+    fn route<'t>(&self, text: &'t str, context: &ChatContext) -> Route<'t> {
         let mut route = match self.command(text) {
             Some((command, words)) => self.route_command(command, words),
             None => {
@@ -596,11 +596,11 @@ impl Bot {
     }
 
     /// The intent and entries of a message: the rules' answer, raised by the model when it finds someone at
-    /// risk or an overdose happening now that no rule saw (see [`Bot::combine`]). With a crisis, an overdose
+    /// risk or an overdose happening now that no rule saw (see [`Core::combine`]). With a crisis, an overdose
     /// happening now as well.
     fn route_reading<'t>(&self, reading: &Reading, command: bool, query: &'t str) -> Route<'t> {
         let rules_reading = self.rules_reading(reading, command);
-        let combined = Bot::combine(rules_reading, &reading.scores, self.thresholds());
+        let combined = Core::combine(rules_reading, &reading.scores, self.thresholds());
         let Reading {
             matched,
             everyday,
@@ -748,7 +748,7 @@ impl Bot {
         }
     }
 
-    fn build(&self, route: Route<'_>, context: &Context) -> Reply {
+    fn build(&self, route: Route<'_>, context: &ChatContext) -> Reply {
         let mut blocks = Vec::new();
         let mut meetings = Vec::new();
         let mut follow_ups: Vec<FollowUp> = Vec::new();

@@ -1,6 +1,6 @@
-//! The core of recovery-bot: pure and synchronous. A message and its [`Context`] go in, a platform-neutral
+//! The core of recovery-bot: pure and synchronous. A message and its [`ChatContext`] go in, a platform-neutral
 //! [`Reply`] comes out. No network, no clock, no platform types: the Telegram and Discord adapters and the
-//! terminal chat all call [`Bot::respond`].
+//! terminal chat all call [`Core::respond`].
 //!
 //! What the bot says and the rules that choose it are data, in the workspace's `intents/` folder
 //! ([`Content`]); every answer names its source.
@@ -25,11 +25,11 @@ mod zone_names;
 
 pub use content::{Command, Content, ContentError};
 pub use engine::{
-    Bot, ChatKind, Classification, Context, ModelView, Platform, RulesReading, Thresholds,
+    ChatContext, ChatKind, Classification, Core, ModelView, Platform, RulesReading, Thresholds,
     Understood,
 };
 pub use intent::Intent;
 pub use reminder::{ReminderAction, ReminderOutcome, ReminderState};
 pub use reminder_content::{DailyText, MONTH_FILE, REMINDER_REPLIES_FILE, ReminderContent};
 pub use reply::{Alarm, Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
-pub use service::{ChatRef, Coordinates, DeliveryError, Menu, Message, Responder};
+pub use service::{ChatMessage, ChatRef, Coordinates, DeliveryError, Menu, Responder};

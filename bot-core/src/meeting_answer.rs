@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike as _, Timelike as _};
 use meetings::{Catalog, Hit, HitSummary, Relaxation, Tz};
 
 use crate::content::{IntentContent, Listing};
-use crate::engine::Context;
+use crate::engine::ChatContext;
 use crate::reply::{Block, BlockKind, Span};
 
 /// Entries of `meeting.toml` that frame a list of meetings.
@@ -42,7 +42,7 @@ pub fn answer(
     listing: &Listing,
     catalog: &Catalog,
     text: &str,
-    context: &Context,
+    context: &ChatContext,
 ) -> MeetingAnswer {
     let mut query = catalog.parse_query(text);
     if let Some(location) = context.location {

@@ -464,7 +464,7 @@ mod tests {
     use chrono_tz::{America, Asia, Europe};
 
     fn parser() -> ReminderReader {
-        crate::Bot::embedded().unwrap().reminder_content().reader()
+        crate::Core::embedded().unwrap().reminder_content().reader()
     }
 
     fn time(h: u32, m: u32) -> TimeSpec {

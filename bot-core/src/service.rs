@@ -1,7 +1,7 @@
-//! What the adapters see of the bot: a [`Message`] in, a [`Reply`] out, through one [`Responder`].
+//! What the adapters see of the bot: a [`ChatMessage`] in, a [`Reply`] out, through one [`Responder`].
 //!
 //! The adapters (Telegram, Discord) and the terminal chat translate their platform's events into a
-//! [`Message`] and render the [`Reply`]; everything else (memory of the conversation, meetings, reminders)
+//! [`ChatMessage`] and render the [`Reply`]; everything else (memory of the conversation, meetings, reminders)
 //! happens behind the [`Responder`] that the `recovery-bot` binary wires up.
 
 use crate::content::Command;
@@ -33,7 +33,7 @@ impl ChatRef {
 
 /// One incoming message, already translated from the platform's event.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Message {
+pub struct ChatMessage {
     pub chat: ChatRef,
     /// What the person wrote. A command arrives as text: `/meeting tonight women`; slash-command options are
     /// written out as words after the name, in any order.
@@ -45,10 +45,10 @@ pub struct Message {
     pub sender_manages_chat: Option<bool>,
 }
 
-impl Message {
+impl ChatMessage {
     /// A text message in `chat`.
     pub fn text(chat: ChatRef, text: impl Into<String>) -> Self {
-        Message {
+        ChatMessage {
             chat,
             text: text.into(),
             location: None,
@@ -67,7 +67,7 @@ pub trait Responder: Send + Sync {
 
     /// The reply to one message. A crisis or an overdose happening now is detected in every message,
     /// commands included, and leads the reply.
-    fn respond(&self, message: &Message) -> Reply;
+    fn respond(&self, message: &ChatMessage) -> Reply;
 
     /// The platform says this chat can no longer be written to (Telegram 403 "bot was blocked by the user",
     /// Discord 50007 "cannot send messages to this user"): stop writing to it (reminders pause).

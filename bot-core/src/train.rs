@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::corpus::{Corpus, Row};
-use crate::engine::{Bot, Classification, RulesReading, Thresholds};
+use crate::engine::{Classification, Core, RulesReading, Thresholds};
 use crate::intent::Intent;
 use crate::language::Language;
 use crate::model::{Header, Label, Model, Scores, bucket, for_each_feature, softmax};
@@ -59,7 +59,7 @@ struct Example {
     label: usize,
 }
 
-fn example(bot: &Bot, text: &str, label: Label, bits: u32) -> Example {
+fn example(bot: &Core, text: &str, label: Label, bits: u32) -> Example {
     let input = bot.model_input(text);
     let mut rows: Vec<u32> = Vec::new();
     for_each_feature(&input, |hash, _| rows.push(bucket(hash, bits) as u32));
@@ -164,7 +164,7 @@ fn fit(examples: &[&Example], options: &Options) -> Weights {
 }
 
 /// Trains on every row of `corpus`, with thresholds chosen by cross-validation on the same rows.
-pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Trained {
+pub fn train(bot: &Core, corpus: &Corpus, options: &Options, trained: &str) -> Trained {
     let bits = options.bucket_bits;
     let examples: Vec<Example> = corpus
         .rows
@@ -214,7 +214,7 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
             .iter()
             .zip(rules.iter().zip(&held_out))
             .map(|(row, (rules, scores))| {
-                let combined = Bot::combine(*rules, scores, thresholds);
+                let combined = Core::combine(*rules, scores, thresholds);
                 (row, rules.said, *scores, combined)
             }),
         thresholds,
@@ -239,7 +239,7 @@ pub fn train(bot: &Bot, corpus: &Corpus, options: &Options, trained: &str) -> Tr
 
 /// The highest thresholds at which rules-or-model keeps the recall goals on held-out scores: first crisis,
 /// then overdose now with that crisis threshold. Each is searched among the scores of the rows it must catch,
-/// from 0.5 down to 0.005, deciding each row exactly as [`Bot::combine`] does.
+/// from 0.5 down to 0.005, deciding each row exactly as [`Core::combine`] does.
 fn choose_thresholds(
     rows: &[Row],
     rules: &[RulesReading],
@@ -252,7 +252,7 @@ fn choose_thresholds(
             for (i, row) in rows.iter().enumerate() {
                 if wanted(row) {
                     total += 1;
-                    found += usize::from(caught(Bot::combine(rules[i], &scores[i], t)));
+                    found += usize::from(caught(Core::combine(rules[i], &scores[i], t)));
                 }
             }
             found as f64 / total.max(1) as f64
@@ -420,7 +420,7 @@ impl Figures {
     }
 
     /// Measures the bot on `corpus` (a split it was not trained on).
-    pub fn evaluate(bot: &Bot, corpus: &Corpus) -> Figures {
+    pub fn evaluate(bot: &Core, corpus: &Corpus) -> Figures {
         let thresholds = bot.thresholds();
         Figures::measure(
             corpus.rows.iter().map(|row| {
@@ -497,7 +497,7 @@ mod tests {
 
     #[test]
     fn the_same_corpus_gives_the_same_bytes() {
-        let bot = Bot::embedded().unwrap();
+        let bot = Core::embedded().unwrap();
         let corpus = Corpus::from_texts([("a.tsv", CORPUS)]).unwrap();
         let once = train(&bot, &corpus, &small(), "test").model.to_bytes();
         let again = train(&bot, &corpus, &small(), "test").model.to_bytes();
@@ -510,7 +510,7 @@ mod tests {
 
     #[test]
     fn a_trained_model_learns_its_corpus() {
-        let bot = Bot::embedded().unwrap();
+        let bot = Core::embedded().unwrap();
         let corpus = Corpus::from_texts([("a.tsv", CORPUS)]).unwrap();
         let options = Options {
             epochs: 30,

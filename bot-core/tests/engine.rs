@@ -1,16 +1,16 @@
 //! Behaviour of the core through its public API, with the built-in content.
 
-use bot_core::{Block, Bot, Context, Intent, Platform, Reply, Span};
+use bot_core::{Block, ChatContext, Core, Intent, Platform, Reply, Span};
 use chrono::NaiveDate;
 use std::sync::OnceLock;
 
-fn bot() -> &'static Bot {
-    static BOT: OnceLock<Bot> = OnceLock::new();
-    BOT.get_or_init(|| Bot::embedded().expect("the built-in content is valid"))
+fn bot() -> &'static Core {
+    static BOT: OnceLock<Core> = OnceLock::new();
+    BOT.get_or_init(|| Core::embedded().expect("the built-in content is valid"))
 }
 
-fn context() -> Context {
-    Context::new(
+fn context() -> ChatContext {
+    ChatContext::new(
         Platform::Terminal,
         NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
     )
@@ -201,7 +201,7 @@ fn principles_list_and_explain() {
 #[test]
 fn principle_of_the_day_changes_with_the_date_and_is_stable_within_a_day() {
     let on = |day: u32| {
-        let context = Context::new(
+        let context = ChatContext::new(
             Platform::Terminal,
             NaiveDate::from_ymd_opt(2026, 9, day).unwrap(),
         );

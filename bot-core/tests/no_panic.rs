@@ -1,18 +1,18 @@
 //! Any text, up to 1 MB, gets a reply and never a panic, and `classify` (rules and model) agrees with
 //! `respond`.
 
-use bot_core::{Bot, Context, Platform};
+use bot_core::{ChatContext, Core, Platform};
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
-fn bot() -> &'static Bot {
-    static BOT: OnceLock<Bot> = OnceLock::new();
-    BOT.get_or_init(|| Bot::embedded().expect("valid content"))
+fn bot() -> &'static Core {
+    static BOT: OnceLock<Core> = OnceLock::new();
+    BOT.get_or_init(|| Core::embedded().expect("valid content"))
 }
 
 fn check(text: &str) {
-    let context = Context::new(
+    let context = ChatContext::new(
         Platform::Telegram,
         NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
     );

@@ -2,7 +2,7 @@
 //! near Tustin`), and `/setup` for crisis watch. Also the poise framework itself: options, setup
 //! (command registration that never blocks the bot), and an error handler that logs no text.
 
-use bot_core::{Intent, Menu, Message};
+use bot_core::{ChatMessage, Intent, Menu};
 use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
@@ -127,7 +127,7 @@ async fn answer(ctx: Ctx<'_>, text: String, private: bool) -> Result<bot_core::R
     let reply = ctx
         .data()
         .responder
-        .respond(&Message::text(person(ctx.author().id), text));
+        .respond(&ChatMessage::text(person(ctx.author().id), text));
     let ephemeral = private && reply.alarm().is_none() && ctx.guild_id().is_some();
     for message in render::render(&reply) {
         ctx.send(message.poise_reply(ephemeral)).await?;
@@ -846,7 +846,7 @@ mod tests {
 
     #[test]
     fn commands_follow_the_menu() {
-        let bot = bot_core::Bot::embedded().unwrap();
+        let bot = bot_core::Core::embedded().unwrap();
         let menu = bot.menu();
         let commands = commands(&menu);
         let names: Vec<&str> = commands.iter().map(|c| c.name.as_str()).collect();

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use bot_core::Message;
+use bot_core::ChatMessage;
 use poise::serenity_prelude as serenity;
 
 use crate::watch::{self, Concern};
@@ -68,7 +68,9 @@ async fn on_direct_message(ctx: &serenity::Context, shared: &Shared, msg: &seren
     }
     let started = Instant::now();
     let chat = person(msg.author.id);
-    let reply = shared.responder.respond(&Message::text(chat.clone(), text));
+    let reply = shared
+        .responder
+        .respond(&ChatMessage::text(chat.clone(), text));
     let outcome = send::to_channel(&ctx.http, msg.channel_id, &render::render(&reply)).await;
     log_answer("direct", &reply, started, &outcome);
     if let Err(e) = outcome
@@ -97,7 +99,7 @@ async fn on_server_message(
         let text = strip_mention(&msg.content, bot_id);
         let reply = shared
             .responder
-            .respond(&Message::text(person(msg.author.id), text));
+            .respond(&ChatMessage::text(person(msg.author.id), text));
         let outcome = send::reply_to(&ctx.http, msg, &render::render(&reply)).await;
         log_answer("mention", &reply, started, &outcome);
         // In a watched channel the moderators hear of a crisis even when the person asked the bot.
@@ -133,7 +135,7 @@ async fn on_button(
     let started = Instant::now();
     let reply = shared
         .responder
-        .respond(&Message::text(person(press.user.id), text));
+        .respond(&ChatMessage::text(person(press.user.id), text));
     let outcome = send::answer_component(&ctx.http, press, &render::render(&reply)).await;
     log_answer("button", &reply, started, &outcome);
 }

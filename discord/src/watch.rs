@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bot_core::{Alarm, ChatKind, ChatRef, Classification, Message, Platform};
+use bot_core::{Alarm, ChatKind, ChatMessage, ChatRef, Classification, Platform};
 use poise::serenity_prelude as serenity;
 
 use crate::settings::WatchSettings;
@@ -109,12 +109,12 @@ pub async fn on_watched_message(
     );
     let mut reply = shared
         .responder
-        .respond(&Message::text(channel_chat.clone(), concern.command()));
+        .respond(&ChatMessage::text(channel_chat.clone(), concern.command()));
     if concern == Concern::Crisis && classification.overdose_now {
         // A crisis and an overdose happening now: both answers, crisis first, as in a direct message.
         let overdose = shared
             .responder
-            .respond(&Message::text(channel_chat, "/overdose"));
+            .respond(&ChatMessage::text(channel_chat, "/overdose"));
         reply.blocks.extend(overdose.blocks);
     }
     let replied = match send::reply_to(&ctx.http, msg, &render::render(&reply)).await {

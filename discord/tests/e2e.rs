@@ -553,9 +553,9 @@ async fn closed_direct_messages_50007_are_told_in_the_channel_and_pause_reminder
     let mut config = DiscordConfig::new("fake-token");
     config.proxy_url = Some(bot.fake.proxy_url());
     let outbox = Outbox::new(&config);
-    let reply = bot_core::Bot::embedded().unwrap().respond(
+    let reply = bot_core::Core::embedded().unwrap().respond(
         "principle of the day",
-        &bot_core::Context::new(
+        &bot_core::ChatContext::new(
             Platform::Discord,
             chrono::NaiveDate::from_ymd_opt(2025, 9, 15).unwrap(),
         ),

@@ -15,7 +15,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut feeds = Vec::new();
 
-    let aa = FeedOptions::new("mg", meetings::Tz::America__Los_Angeles).with_fellowship(Fellowship::Aa);
+    let aa =
+        FeedOptions::new("mg", meetings::Tz::America__Los_Angeles).with_fellowship(Fellowship::Aa);
     if let Ok(feed) = Feed::from_json(text, aa) {
         check(&feed);
         feeds.push(feed);

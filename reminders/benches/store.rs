@@ -11,7 +11,7 @@
 //! `REMINDERS_BENCH_N` changes the count (default 1,000,000); `REMINDERS_BENCH_CACHE_MB` sled's cache
 //! (default 8, what `recovery-bot serve` uses); `REMINDERS_BENCH_MODE=low-space|high-throughput` sled's mode.
 
-use bot_core::{Bot, ChatKind, ChatRef, Platform};
+use bot_core::{ChatKind, ChatRef, Core, Platform};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use criterion::Criterion;
@@ -95,14 +95,14 @@ fn content() -> bot_core::ReminderContent {
     bot().reminder_content().clone()
 }
 
-fn bot() -> &'static Bot {
-    static BOT: std::sync::OnceLock<Bot> = std::sync::OnceLock::new();
-    BOT.get_or_init(|| Bot::embedded().expect("content"))
+fn bot() -> &'static Core {
+    static BOT: std::sync::OnceLock<Core> = std::sync::OnceLock::new();
+    BOT.get_or_init(|| Core::embedded().expect("content"))
 }
 
 /// What the core reads from `text`: the reminder action (outside the measured loop).
 fn action(text: &str) -> bot_core::ReminderAction {
-    let context = bot_core::Context::at(Platform::Telegram, now(), None);
+    let context = bot_core::ChatContext::at(Platform::Telegram, now(), None);
     bot()
         .understand(text, &context)
         .reminder

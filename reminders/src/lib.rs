@@ -12,7 +12,7 @@
 //! How the binary wires it (about 20 lines):
 //!
 //! ```no_run
-//! # async fn wire(bot: &bot_core::Bot, db: &sled::Db, sender: impl reminders::Sender + 'static,
+//! # async fn wire(bot: &bot_core::Core, db: &sled::Db, sender: impl reminders::Sender + 'static,
 //! #   shutdown: impl std::future::Future<Output = ()> + Send) -> anyhow::Result<()> {
 //! use std::sync::Arc;
 //! // The daily messages come from the core's content (embedded, or the operator's `--content DIR`).

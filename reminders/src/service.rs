@@ -725,7 +725,7 @@ mod tests {
 
     fn open() -> Reminders {
         let db = sled::Config::new().temporary(true).open().unwrap();
-        let bot = bot_core::Bot::embedded().unwrap();
+        let bot = bot_core::Core::embedded().unwrap();
         let content = ReminderContent::embedded(bot.content()).unwrap();
         Reminders::open(&db, content, Settings::default()).unwrap()
     }
@@ -755,7 +755,7 @@ mod tests {
         let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
         {
             let db = sled::Config::new().path(dir.path()).open().unwrap();
-            let bot = bot_core::Bot::embedded().unwrap();
+            let bot = bot_core::Core::embedded().unwrap();
             let content = ReminderContent::embedded(bot.content()).unwrap();
             let r = Reminders::open(&db, content, Settings::default()).unwrap();
             r.subscribe(&first, eight, chrono_tz::Asia::Kathmandu, june())
@@ -788,7 +788,7 @@ mod tests {
         let db = sled::Config::new().path(dir.path()).open().unwrap();
         let tree = db.open_tree(TREE).unwrap();
         assert_eq!(tree.scan_prefix(b"Z").count(), 2);
-        let bot = bot_core::Bot::embedded().unwrap();
+        let bot = bot_core::Core::embedded().unwrap();
         let content = ReminderContent::embedded(bot.content()).unwrap();
         let r = Reminders::open(&db, content, Settings::default()).unwrap();
         let zones: Vec<_> = tree

@@ -1,6 +1,6 @@
 //! One update in, the core's reply out.
 
-use bot_core::{ChatKind, ChatRef, Intent, Message, Responder};
+use bot_core::{ChatKind, ChatMessage, ChatRef, Intent, Responder};
 use std::sync::Arc;
 use std::time::Instant;
 use teloxide::payloads::AnswerCallbackQuerySetters as _;
@@ -52,7 +52,7 @@ impl Handler {
                 self.acknowledge(update_id, query, &pressed).await;
                 match pressed {
                     Pressed::Message(text) => {
-                        let message = Message::text(chat, text);
+                        let message = ChatMessage::text(chat, text);
                         self.answer(update_id, message, placement, sender, started)
                             .await;
                     }
@@ -106,7 +106,7 @@ impl Handler {
     async fn answer(
         &self,
         update_id: u32,
-        mut message: Message,
+        mut message: ChatMessage,
         placement: Placement,
         sender: UserId,
         started: Instant,

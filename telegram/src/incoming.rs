@@ -9,7 +9,7 @@
 //!   mention the bot (the mention is removed from the text) and replies to the bot's messages.
 //! - Messages from bots, edits, channel posts and service messages are skipped.
 
-use bot_core::{ChatKind, ChatRef, Coordinates, Message, Platform};
+use bot_core::{ChatKind, ChatMessage, ChatRef, Coordinates, Platform};
 use teloxide::types::{
     CallbackQueryId, Chat, MessageEntityKind, MessageId, ThreadId, Update, UpdateKind, UserId,
 };
@@ -36,7 +36,7 @@ pub struct Placement {
 pub enum Incoming {
     /// A message for the core.
     Message {
-        message: Message,
+        message: ChatMessage,
         placement: Placement,
         /// Who wrote it.
         sender: UserId,
@@ -184,7 +184,7 @@ fn translate_message(msg: &teloxide::types::Message, me: &Identity) -> Incoming 
         thread: topic(msg),
     };
     Incoming::Message {
-        message: Message {
+        message: ChatMessage {
             chat,
             text,
             location,

@@ -345,7 +345,7 @@ mod tests {
 
     #[test]
     fn the_embedded_menu_is_valid_for_telegram() {
-        let menu = bot_core::Bot::embedded().unwrap().menu();
+        let menu = bot_core::Core::embedded().unwrap().menu();
         for name in [
             "start",
             "help",

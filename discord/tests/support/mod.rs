@@ -12,7 +12,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bot_core::{Bot, ChatRef, Classification, Context, Message, Platform, Reply, Responder};
+use bot_core::{
+    ChatContext, ChatMessage, ChatRef, Classification, Core, Platform, Reply, Responder,
+};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -564,7 +566,7 @@ pub enum Call {
 
 /// The real core, recording every call.
 pub struct Recorder {
-    bot: Bot,
+    bot: Core,
     calls: Mutex<Vec<Call>>,
     tick: watch::Sender<u64>,
 }
@@ -572,7 +574,7 @@ pub struct Recorder {
 impl Recorder {
     pub fn new() -> Arc<Recorder> {
         Arc::new(Recorder {
-            bot: Bot::embedded().unwrap(),
+            bot: Core::embedded().unwrap(),
             calls: Mutex::new(Vec::new()),
             tick: watch::channel(0).0,
         })
@@ -611,11 +613,11 @@ impl Responder for Recorder {
         self.bot.classify(text)
     }
 
-    fn respond(&self, message: &Message) -> Reply {
+    fn respond(&self, message: &ChatMessage) -> Reply {
         self.record(Call::Respond(message.chat.clone(), message.text.clone()));
         let today = chrono_date();
         self.bot
-            .respond(&message.text, &Context::new(Platform::Discord, today))
+            .respond(&message.text, &ChatContext::new(Platform::Discord, today))
     }
 
     fn unreachable(&self, chat: &ChatRef) {

@@ -2,7 +2,7 @@
 //! of `Reminders::handle` the way the binary puts it.
 #![allow(dead_code)]
 
-use bot_core::{Bot, ChatKind, ChatRef, Context, DeliveryError, Platform, Reply};
+use bot_core::{ChatContext, ChatKind, ChatRef, Core, DeliveryError, Platform, Reply};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use reminders::{Clock, Reminders, Sender, Settings};
@@ -11,9 +11,9 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The core, compiled once per test binary.
-pub fn bot() -> &'static Bot {
-    static BOT: OnceLock<Bot> = OnceLock::new();
-    BOT.get_or_init(|| Bot::embedded().expect("embedded content"))
+pub fn bot() -> &'static Core {
+    static BOT: OnceLock<Core> = OnceLock::new();
+    BOT.get_or_init(|| Core::embedded().expect("embedded content"))
 }
 
 /// The reminder content, without compiling the core's rules (the crash test's children start in time).
@@ -59,7 +59,7 @@ pub fn utc(s: &str) -> DateTime<Utc> {
 /// What the binary does with a message: the core understands it; a reminder action goes to `apply`, and the
 /// core says the outcome.
 pub fn ask(reminders: &Reminders, chat: &ChatRef, text: &str, now: DateTime<Utc>) -> Reply {
-    let context = Context::at(chat.platform, now, reminders.zone_of(chat));
+    let context = ChatContext::at(chat.platform, now, reminders.zone_of(chat));
     let understood = bot().understand(text, &context);
     match understood.reminder {
         Some(action) => {

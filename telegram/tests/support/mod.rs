@@ -9,7 +9,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::post;
-use bot_core::{ChatRef, Classification, Context, Message, Platform, Reply, Responder};
+use bot_core::{ChatContext, ChatMessage, ChatRef, Classification, Platform, Reply, Responder};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -494,8 +494,8 @@ pub fn buttons(call: &Call) -> Vec<(String, String)> {
 /// A real responder over the embedded content that records what it saw, with scripted replies for
 /// some texts.
 pub struct TestResponder {
-    bot: bot_core::Bot,
-    pub seen: Mutex<Vec<Message>>,
+    bot: bot_core::Core,
+    pub seen: Mutex<Vec<ChatMessage>>,
     pub unreachable: Mutex<Vec<ChatRef>>,
     unreachable_changed: Notify,
     scripted: Mutex<HashMap<String, Reply>>,
@@ -516,7 +516,7 @@ impl TestResponder {
     fn unshared(record: bool) -> TestResponder {
         TestResponder {
             record,
-            bot: bot_core::Bot::embedded().expect("embedded content"),
+            bot: bot_core::Core::embedded().expect("embedded content"),
             seen: Mutex::new(Vec::new()),
             unreachable: Mutex::new(Vec::new()),
             unreachable_changed: Notify::new(),
@@ -574,8 +574,8 @@ impl TestResponder {
     }
 }
 
-fn context() -> Context {
-    Context::new(
+fn context() -> ChatContext {
+    ChatContext::new(
         Platform::Telegram,
         chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
     )
@@ -586,7 +586,7 @@ impl Responder for TestResponder {
         self.bot.classify(text)
     }
 
-    fn respond(&self, message: &Message) -> Reply {
+    fn respond(&self, message: &ChatMessage) -> Reply {
         if self.record {
             self.seen.lock().unwrap().push(message.clone());
             if let Some(reply) = self.scripted.lock().unwrap().get(&message.text) {
