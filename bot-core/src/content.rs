@@ -353,14 +353,25 @@ impl Content {
     }
 }
 
-fn file_error(file: &str, message: String) -> ContentError {
+pub(crate) fn file_error(file: &str, message: String) -> ContentError {
     ContentError::File {
         file: file.to_string(),
         message,
     }
 }
 
-fn parse_toml<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, ContentError> {
+pub(crate) fn entry_error(file: &str, entry: &str, message: String) -> ContentError {
+    ContentError::Entry {
+        file: file.to_string(),
+        entry: entry.to_string(),
+        message,
+    }
+}
+
+pub(crate) fn parse_toml<T: for<'de> Deserialize<'de>>(
+    file: &str,
+    text: &str,
+) -> Result<T, ContentError> {
     toml::from_str(text).map_err(|e| file_error(file, e.to_string()))
 }
 

@@ -3,7 +3,7 @@
 //! can be loaded from the operator's content folder instead; both are validated at load, with errors that
 //! name the file and the entry, and every source is checked against bot-core's `sources.toml`.
 
-use crate::content::Content;
+use crate::content::{Content, entry_error, file_error, parse_toml};
 use crate::{Block, ContentError, Explanation, FollowUp, Intent, Reply, SourceRef, Span};
 use chrono::format::{Item, StrftimeItems};
 use chrono::{Datelike as _, NaiveDate};
@@ -134,20 +134,10 @@ impl ReminderContent {
         month: &str,
         core: &Content,
     ) -> Result<ReminderContent, ContentError> {
-        let raw: RemindersFile = toml::from_str(reminders).map_err(|e| ContentError::File {
-            file: REMINDER_REPLIES_FILE.into(),
-            message: e.to_string(),
-        })?;
         let file = REMINDER_REPLIES_FILE;
-        let file_err = |message: String| ContentError::File {
-            file: file.into(),
-            message,
-        };
-        let entry_err = |entry: &str, message: String| ContentError::Entry {
-            file: file.into(),
-            entry: entry.into(),
-            message,
-        };
+        let raw: RemindersFile = parse_toml(file, reminders)?;
+        let file_err = |message: String| file_error(file, message);
+        let entry_err = |entry: &str, message: String| entry_error(file, entry, message);
 
         for (field, format) in [
             ("time_format", &raw.time_format),
@@ -520,19 +510,9 @@ impl ReminderContent {
 
 fn parse_month(text: &str, core: &Content) -> Result<(Vec<DailyText>, u32), ContentError> {
     let file = MONTH_FILE;
-    let raw: MonthFile = toml::from_str(text).map_err(|e| ContentError::File {
-        file: file.into(),
-        message: e.to_string(),
-    })?;
-    let file_err = |message: String| ContentError::File {
-        file: file.into(),
-        message,
-    };
-    let entry_err = |entry: &str, message: String| ContentError::Entry {
-        file: file.into(),
-        entry: entry.into(),
-        message,
-    };
+    let raw: MonthFile = parse_toml(file, text)?;
+    let file_err = |message: String| file_error(file, message);
+    let entry_err = |entry: &str, message: String| entry_error(file, entry, message);
     let first = NaiveDate::from_ymd_opt(2000, raw.month, 1)
         .ok_or_else(|| file_err(format!("month {} is not a month", raw.month)))?;
     let next_month = first

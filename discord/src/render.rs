@@ -88,21 +88,10 @@ pub fn render(reply: &Reply) -> Vec<Outgoing> {
     let mut messages = if uses_embed(reply) {
         render_embeds(&reply.blocks)
     } else {
-        messages(&Markdown, &reply.blocks, CONTENT_LIMIT)
-            .into_iter()
-            .map(|content| Outgoing {
-                content: Some(content),
-                embed: None,
-                buttons: Vec::new(),
-            })
-            .collect()
+        contents(&reply.blocks)
     };
     if messages.is_empty() {
-        messages.push(Outgoing {
-            content: Some("…".to_string()),
-            embed: None,
-            buttons: Vec::new(),
-        });
+        messages.push(Outgoing::text("…".to_string()));
     }
     if let Some(last) = messages.last_mut() {
         last.buttons = buttons(reply);
@@ -112,18 +101,15 @@ pub fn render(reply: &Reply) -> Vec<Outgoing> {
 
 /// Plain text in content (used for the bot's own notices), split to fit.
 pub fn notice(text: &str) -> Vec<Outgoing> {
-    messages(
-        &Markdown,
-        &[Block::plain(BlockKind::Paragraph, text)],
-        CONTENT_LIMIT,
-    )
-    .into_iter()
-    .map(|content| Outgoing {
-        content: Some(content),
-        embed: None,
-        buttons: Vec::new(),
-    })
-    .collect()
+    contents(&[Block::plain(BlockKind::Paragraph, text)])
+}
+
+/// `blocks` as Markdown messages, split to fit.
+fn contents(blocks: &[Block]) -> Vec<Outgoing> {
+    messages(&Markdown, blocks, CONTENT_LIMIT)
+        .into_iter()
+        .map(Outgoing::text)
+        .collect()
 }
 
 /// The message a pressed button stands for.
@@ -196,6 +182,15 @@ fn truncate_escaped(text: &str, limit: usize) -> String {
 }
 
 impl Outgoing {
+    /// A message of Markdown content only.
+    fn text(content: String) -> Outgoing {
+        Outgoing {
+            content: Some(content),
+            embed: None,
+            buttons: Vec::new(),
+        }
+    }
+
     fn embed_builder(&self) -> Option<serenity::CreateEmbed> {
         self.embed.as_ref().map(|embed| {
             let mut builder = serenity::CreateEmbed::new().colour(EMBED_COLOUR);
