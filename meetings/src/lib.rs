@@ -37,7 +37,7 @@ mod gazetteer;
 mod geo;
 mod meeting_guide;
 mod model;
-mod normalise;
+mod records;
 mod privacy;
 mod query;
 mod report;
@@ -52,7 +52,7 @@ pub use feed::{Feed, FeedFormat, ZoneSource};
 pub use gazetteer::{Gazetteer, Place};
 pub use geo::Coordinates;
 pub use model::{Attendance, FeedOptions, Fellowship, Meeting};
-pub use normalise::DEFAULT_DURATION_MINUTES;
+pub use records::DEFAULT_DURATION_MINUTES;
 pub use query::{
     AttendanceWant, DEFAULT_LIMIT, DaySpec, MAX_MESSAGE_CHARS, NOW_WINDOW_MINUTES, Order, Query,
     TimeWindow, TypeWant,

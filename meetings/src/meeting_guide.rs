@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::clock::{minutes_between, parse_time, weekday_from_name, weekday_from_sunday0};
 use crate::model::FeedOptions;
-use crate::normalise::{Draft, coordinates, load_records, text};
+use crate::records::{Draft, coordinates, load_records, text};
 use crate::privacy::is_contact_field;
 use crate::report::{Adjustment, LoadReport, SkipReason};
 
