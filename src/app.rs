@@ -3,8 +3,8 @@
 //! gets the same answer everywhere.
 
 use bot_core::{
-    ChatContext, ChatKind, ChatMessage, ChatRef, Classification, Core, ReminderOutcome, Reply,
-    Responder,
+    ChatContext, ChatKind, ChatMessage, ChatRef, Classification, Core, ReminderAction,
+    ReminderOutcome, Reply, Responder,
 };
 use chrono::{DateTime, Utc};
 use lru::LruCache;
@@ -111,24 +111,24 @@ impl Responder for App {
         let context = self.context(message, now);
         let understood = self.bot.understand(&message.text, &context);
         let mut reply = understood.reply;
-        if let (Some(action), Some(reminders)) = (&understood.reminder, &self.reminders) {
+        if let Some(action) = &understood.reminder {
             // Only a group's admins change (or forget) the group's reminder; anyone may see it.
             let may_change =
                 message.chat.kind != ChatKind::Group || message.sender_manages_chat == Some(true);
-            let outcome = if action.changes() && !may_change {
-                Ok(ReminderOutcome::GroupAdminsOnly)
-            } else {
-                off_the_async_worker(|| reminders.apply(&message.chat, action, now))
-            };
-            match outcome {
-                Ok(outcome) => {
-                    if outcome == ReminderOutcome::Forgotten {
-                        self.forget_conversation(&message.chat);
+            if *action == ReminderAction::Forget && may_change {
+                self.forget_conversation(&message.chat);
+            }
+            if let Some(reminders) = &self.reminders {
+                let outcome = if action.changes() && !may_change {
+                    Ok(ReminderOutcome::GroupAdminsOnly)
+                } else {
+                    off_the_async_worker(|| reminders.apply(&message.chat, action, now))
+                };
+                match outcome {
+                    Ok(outcome) => reply = self.bot.reminder_content().say(&outcome, now),
+                    Err(error) => {
+                        tracing::error!(platform = ?message.chat.platform, chat = %message.chat.id, error = %error, "reminder store failed");
                     }
-                    reply = self.bot.reminder_content().say(&outcome, now);
-                }
-                Err(error) => {
-                    tracing::error!(platform = ?message.chat.platform, chat = %message.chat.id, error = %error, "reminder store failed");
                 }
             }
         }

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::clock::{parse_duration_minutes, parse_time, weekday_from_sunday0};
 use crate::model::{FeedOptions, Fellowship, Meeting};
-use crate::records::{Draft, Venue, coordinates, load_records, text};
 use crate::privacy::is_contact_field;
+use crate::records::{Draft, Venue, coordinates, load_records, text};
 use crate::report::{Adjustment, LoadReport, SkipReason};
 use crate::types::{self, TypeCode};
 

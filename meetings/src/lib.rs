@@ -37,9 +37,9 @@ mod gazetteer;
 mod geo;
 mod meeting_guide;
 mod model;
-mod records;
 mod privacy;
 mod query;
+mod records;
 mod report;
 mod search;
 pub mod types;
@@ -52,11 +52,11 @@ pub use feed::{Feed, FeedFormat, ZoneSource};
 pub use gazetteer::{Gazetteer, Place};
 pub use geo::Coordinates;
 pub use model::{Attendance, FeedOptions, Fellowship, Meeting};
-pub use records::DEFAULT_DURATION_MINUTES;
 pub use query::{
     AttendanceWant, DEFAULT_LIMIT, DaySpec, MAX_MESSAGE_CHARS, NOW_WINDOW_MINUTES, Order, Query,
     TimeWindow, TypeWant,
 };
+pub use records::DEFAULT_DURATION_MINUTES;
 pub use report::{Adjustment, LoadReport, SkipReason};
 pub use search::{
     Hit, HitSummary, NEAR_RADIUS_KM, Relaxation, STILL_JOINABLE_MINUTES, SearchResult, Widened,

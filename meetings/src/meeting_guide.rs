@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::clock::{minutes_between, parse_time, weekday_from_name, weekday_from_sunday0};
 use crate::model::FeedOptions;
-use crate::records::{Draft, coordinates, load_records, text};
 use crate::privacy::is_contact_field;
+use crate::records::{Draft, coordinates, load_records, text};
 use crate::report::{Adjustment, LoadReport, SkipReason};
 
 /// Reads one Meeting Guide record into a draft, or the reason it cannot be a meeting.
