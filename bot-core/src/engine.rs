@@ -524,13 +524,13 @@ impl Core {
     /// Answers one message, and reads what it asks of the chat's reminder.
     pub fn understand(&self, text: &str, context: &ChatContext) -> Understood {
         let route = self.route(text, context);
-        let reminder = route
-            .entries
-            .iter()
-            .find(|(intent, _)| route.intent == Intent::Reminder && *intent == Intent::Reminder)
-            .map(|&(intent, entry)| {
-                let entry = &self.content.intent(intent).entries[entry].id;
-                self.reminder_reader.read(text, entry)
+        let reminders = self.content.intent(Intent::Reminder);
+        let reminder = (route.intent == Intent::Reminder)
+            .then(|| route.entries.iter().find(|(i, _)| *i == Intent::Reminder))
+            .flatten()
+            .map(|&(_, entry)| {
+                self.reminder_reader
+                    .read(text, &reminders.entries[entry].id)
             });
         Understood {
             reply: self.build(route, context),
