@@ -34,6 +34,7 @@
 //! # Ok(()) }
 //! ```
 
+mod requests;
 pub mod schedule;
 mod scheduler;
 mod service;

@@ -1,10 +1,7 @@
-//! [`Reminders`]: the store of daily reminders, the replies to reminder messages, and the steps the scheduler
-//! takes (claim, begin, finish) under the at-most-once protocol.
+//! [`Reminders`]: the store of daily reminders (open, read, write, forget) and the steps the scheduler takes
+//! (claim, begin, finish) under the at-most-once protocol. What requests do is in `requests.rs`.
 
-use bot_core::reminder::{Ask, Done, ReminderView, TimeSpec, ZoneSpec};
-use bot_core::{
-    ChatRef, DeliveryError, Platform, ReminderAction, ReminderContent, ReminderOutcome, Reply,
-};
+use bot_core::{ChatRef, DeliveryError, Platform, ReminderContent, Reply};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use std::sync::Mutex;
@@ -85,7 +82,7 @@ pub struct Reminders {
 
 /// What the lock guards.
 #[derive(Debug)]
-struct Inner {
+pub(crate) struct Inner {
     zones: Zones,
     due: DueIndex,
 }
@@ -140,39 +137,6 @@ impl Reminders {
     /// The settings it was opened with.
     pub fn settings(&self) -> &Settings {
         &self.settings
-    }
-
-    /// Does what a reminder message asks (read by the core) and says what became of it. Every change is
-    /// flushed to disk before the outcome is returned: once a person reads "stopped", no restart brings the
-    /// reminder back.
-    pub fn apply(
-        &self,
-        chat: &ChatRef,
-        action: &ReminderAction,
-        now: DateTime<Utc>,
-    ) -> Result<ReminderOutcome, Error> {
-        tracing::debug!(platform = ?chat.platform, chat = %chat.id, action = action_name(action), "reminder request");
-        Ok(match action {
-            ReminderAction::Forget => {
-                self.forget(chat)?;
-                ReminderOutcome::Forgotten
-            }
-            ReminderAction::Stop => {
-                if self.delete(chat)? {
-                    ReminderOutcome::Stopped
-                } else {
-                    ReminderOutcome::NotSubscribed
-                }
-            }
-            ReminderAction::Pause => self.pause(chat)?,
-            ReminderAction::Resume => self.resume(chat, now)?,
-            ReminderAction::Status | ReminderAction::Help => match self.record(chat)? {
-                Some(record) => shown(Done::Shown, &record),
-                None if *action == ReminderAction::Status => ReminderOutcome::NotSubscribed,
-                None => ReminderOutcome::Help,
-            },
-            ReminderAction::Set { time, zone } => self.set(chat, *time, zone, now)?,
-        })
     }
 
     /// Deletes everything kept about `chat` (its reminder, its delivery dates, its index entry) and flushes.
@@ -249,136 +213,34 @@ impl Reminders {
         self.content.daily_reply(date)
     }
 
-    // ---- requests ----------------------------------------------------------------------------------
-
-    fn pause(&self, chat: &ChatRef) -> Result<ReminderOutcome, Error> {
-        let key = ChatKey::of(chat);
-        let (done, record) = {
-            let mut inner = self.lock();
-            let Some(mut record) = self.get(&inner, &key)? else {
-                return Ok(ReminderOutcome::NotSubscribed);
-            };
-            if record.state != State::Active {
-                (Done::AlreadyPaused, record)
-            } else {
-                record.state = State::Paused;
-                (Done::Paused, self.write(&mut inner, &key, record, None)?)
-            }
-        };
-        self.db.flush()?;
-        self.wake.notify_one();
-        Ok(shown(done, &record))
-    }
-
-    fn resume(&self, chat: &ChatRef, now: DateTime<Utc>) -> Result<ReminderOutcome, Error> {
-        let key = ChatKey::of(chat);
-        let (done, record) = {
-            let mut inner = self.lock();
-            let Some(mut record) = self.get(&inner, &key)? else {
-                return Ok(ReminderOutcome::NotSubscribed);
-            };
-            if record.state == State::Active {
-                (Done::AlreadyActive, record)
-            } else {
-                record.state = State::Active;
-                let next = self.next_for(&record, now);
-                (Done::Resumed, self.write(&mut inner, &key, record, next)?)
-            }
-        };
-        self.db.flush()?;
-        self.wake.notify_one();
-        Ok(shown(done, &record))
-    }
-
-    fn set(
-        &self,
-        chat: &ChatRef,
-        time: TimeSpec,
-        zone: &ZoneSpec,
-        now: DateTime<Utc>,
-    ) -> Result<ReminderOutcome, Error> {
-        let existing = self.record(chat)?;
-        let known_time = match time {
-            TimeSpec::At(t) => Some(t),
-            _ => existing.as_ref().map(Record::time),
-        };
-        let known_zone = match zone {
-            ZoneSpec::Zone(tz) => Some(*tz),
-            _ => existing.as_ref().map(|r| r.zone),
-        };
-        let question = |ask: Ask, zone: Option<Tz>| {
-            Ok(ReminderOutcome::Question {
-                ask,
-                time: known_time,
-                zone,
-            })
-        };
-        if time == TimeSpec::Invalid {
-            return question(Ask::BadTime, known_zone);
-        }
-        match zone {
-            ZoneSpec::Unknown => return question(Ask::UnknownZone, None),
-            ZoneSpec::Ambiguous(candidates) => {
-                return question(Ask::WhichZone(candidates.clone()), None);
-            }
-            _ => {}
-        }
-        let Some(new_time) = known_time else {
-            return question(Ask::Time, known_zone);
-        };
-        let (new_zone, defaulted) = match (known_zone, self.settings.default_zone) {
-            (Some(tz), _) => (tz, false),
-            (None, Some(default)) => (default, true),
-            (None, None) => return question(Ask::Zone, None),
-        };
-        let done = match &existing {
-            None if defaulted => Done::StartedInDefaultZone,
-            None => Done::Started,
-            Some(r) if r.time() == new_time && r.zone == new_zone && r.state == State::Active => {
-                Done::AlreadyActive
-            }
-            Some(r) if r.time() == new_time && r.zone == new_zone => Done::Resumed,
-            Some(_) => Done::Changed,
-        };
-        let record = match existing {
-            Some(record) if done == Done::AlreadyActive => record,
-            _ => {
-                let record = self.upsert(chat, new_time, new_zone, now)?;
-                self.db.flush()?;
-                record
-            }
-        };
-        Ok(shown(done, &record))
-    }
-
     // ---- store ---------------------------------------------------------------------------------------
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The record of `key`'s chat.
-    fn get(&self, inner: &Inner, key: &ChatKey) -> Result<Option<Record>, Error> {
+    pub(crate) fn get(&self, inner: &Inner, key: &ChatKey) -> Result<Option<Record>, Error> {
         let bucket = store::read_bucket(&self.tree, &inner.zones, key.platform, key.bucket)?;
         Ok(bucket
             .into_iter()
             .find_map(|(id, record)| (id == key.id).then_some(record)))
     }
 
-    fn record(&self, chat: &ChatRef) -> Result<Option<Record>, Error> {
+    pub(crate) fn record(&self, chat: &ChatRef) -> Result<Option<Record>, Error> {
         let inner = self.lock();
         self.get(&inner, &ChatKey::of(chat))
     }
 
     /// The next reminder for an active record from `now`, after the dates already sent.
-    fn next_for(&self, record: &Record, now: DateTime<Utc>) -> Option<Occurrence> {
+    pub(crate) fn next_for(&self, record: &Record, now: DateTime<Utc>) -> Option<Occurrence> {
         next_occurrence(record.time(), record.zone, record.sent.map(date_of), now)
     }
 
     /// Writes `record` with its due entry moved to `next` (none unless active); returns it as written.
-    fn write(
+    pub(crate) fn write(
         &self,
         inner: &mut Inner,
         key: &ChatKey,
@@ -424,7 +286,7 @@ impl Reminders {
     }
 
     /// Creates or updates a reminder: active, at `time` in `zone`, next due from `now`.
-    fn upsert(
+    pub(crate) fn upsert(
         &self,
         chat: &ChatRef,
         time: NaiveTime,
@@ -456,7 +318,7 @@ impl Reminders {
     }
 
     /// Deletes a chat's record and index entry, flushed. Returns whether there was one.
-    fn delete(&self, chat: &ChatRef) -> Result<bool, Error> {
+    pub(crate) fn delete(&self, chat: &ChatRef) -> Result<bool, Error> {
         let key = ChatKey::of(chat);
         let existed = {
             let mut inner = self.lock();
@@ -691,33 +553,6 @@ impl Reminders {
     }
 }
 
-fn action_name(action: &ReminderAction) -> &'static str {
-    match action {
-        ReminderAction::Set { .. } => "set",
-        ReminderAction::Pause => "pause",
-        ReminderAction::Resume => "resume",
-        ReminderAction::Status => "status",
-        ReminderAction::Stop => "stop",
-        ReminderAction::Forget => "forget",
-        ReminderAction::Help => "help",
-    }
-}
-
-/// A record as it is said back, after `done`.
-fn shown(done: Done, record: &Record) -> ReminderOutcome {
-    ReminderOutcome::Reminder {
-        done,
-        reminder: ReminderView {
-            time: record.time(),
-            zone: record.zone,
-            state: record.state,
-            next: record
-                .due
-                .and_then(|(at, _)| DateTime::from_timestamp(at, 0)),
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -853,7 +688,8 @@ mod tests {
             2
         );
         // Stopping one leaves the other's entry.
-        r.apply(&first, &ReminderAction::Stop, at).unwrap();
+        r.apply(&first, &bot_core::ReminderAction::Stop, at)
+            .unwrap();
         assert_eq!(
             r.due(Platform::Telegram, at + Duration::days(1), 10)
                 .unwrap()
