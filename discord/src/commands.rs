@@ -7,6 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
 use crate::markdown::truncate;
+use crate::send::Patience;
 use crate::settings::WatchSettings;
 use crate::{Ctx, Data, Error, error, events, person, render, send};
 
@@ -441,7 +442,7 @@ async fn check_direct_messages(ctx: Ctx<'_>) -> Result<(), Error> {
         "Reminders you set with /remind arrive here, in our direct messages. Use /remind stop (here or in \
          the server) to stop them.",
     );
-    match send::to_user(ctx.http(), ctx.author().id, &note).await {
+    match send::to_user(ctx.http(), ctx.author().id, &note, Patience::Ordinary).await {
         Ok(()) => Ok(()),
         Err(e) if error::discord_code(&e) == Some(error::code::CANNOT_DM) => {
             tracing::info!(kind = "command", "direct messages closed: reminders paused");
@@ -638,7 +639,7 @@ async fn setup_alerts(
     // A test post shows at once whether the bot may write there (without pinging anyone).
     let test =
         render::notice("Crisis alerts from this bot will be posted here (set with /setup alerts).");
-    if let Err(e) = send::to_channel(ctx.http(), channel, &test).await {
+    if let Err(e) = send::to_channel(ctx.http(), channel, &test, Patience::Ordinary).await {
         tracing::warn!(error = %error::describe(&e), "crisis watch: test alert failed");
         text.push_str(&format!(
             "\n⚠ I could not post in <#{channel}>: give me View Channel and Send Messages there, then run \

@@ -5,6 +5,7 @@ use std::time::Instant;
 use bot_core::ChatMessage;
 use poise::serenity_prelude as serenity;
 
+use crate::send::Patience;
 use crate::watch::{self, Concern};
 use crate::{Data, Error, Shared, error, person, render, send};
 
@@ -71,7 +72,13 @@ async fn on_direct_message(ctx: &serenity::Context, shared: &Shared, msg: &seren
     let reply = shared
         .responder
         .respond(&ChatMessage::text(chat.clone(), text));
-    let outcome = send::to_channel(&ctx.http, msg.channel_id, &render::render(&reply)).await;
+    let outcome = send::to_channel(
+        &ctx.http,
+        msg.channel_id,
+        &render::render(&reply),
+        Patience::for_reply(&reply),
+    )
+    .await;
     log_answer("direct", &reply, started, &outcome);
     if let Err(e) = outcome
         && error::discord_code(&e) == Some(error::code::CANNOT_DM)
@@ -100,7 +107,13 @@ async fn on_server_message(
         let reply = shared
             .responder
             .respond(&ChatMessage::text(person(msg.author.id), text));
-        let outcome = send::reply_to(&ctx.http, msg, &render::render(&reply)).await;
+        let outcome = send::reply_to(
+            &ctx.http,
+            msg,
+            &render::render(&reply),
+            Patience::for_reply(&reply),
+        )
+        .await;
         log_answer("mention", &reply, started, &outcome);
         // In a watched channel the moderators hear of a crisis even when the person asked the bot.
         if let Some(settings) = &settings
@@ -136,7 +149,13 @@ async fn on_button(
     let reply = shared
         .responder
         .respond(&ChatMessage::text(person(press.user.id), text));
-    let outcome = send::answer_component(&ctx.http, press, &render::render(&reply)).await;
+    let outcome = send::answer_component(
+        &ctx.http,
+        press,
+        &render::render(&reply),
+        Patience::for_reply(&reply),
+    )
+    .await;
     log_answer("button", &reply, started, &outcome);
 }
 

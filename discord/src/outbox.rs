@@ -6,6 +6,7 @@ use bot_core::{DeliveryError, Reply};
 use poise::serenity_prelude as serenity;
 
 use crate::config::{DiscordConfig, SharedHttp};
+use crate::send::Patience;
 use crate::{error, render, send};
 
 /// Sends replies to people's direct messages by user id. Cheap to clone; works before, during and after
@@ -37,7 +38,7 @@ impl Outbox {
             .map(serenity::UserId::new)
             .ok_or_else(|| DeliveryError::Permanent("not a Discord user id".into()))?;
         let messages = render::render(reply);
-        match send::to_user(&self.http, user, &messages).await {
+        match send::to_user(&self.http, user, &messages, Patience::Once).await {
             Ok(()) => Ok(()),
             Err(e) => {
                 let outcome = error::delivery_error(&e);

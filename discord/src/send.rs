@@ -1,8 +1,103 @@
 //! Sending rendered messages: as a reply to a message, into a channel, or as an interaction's answer.
+//!
+//! A send that fails for a reason that passes (Discord's 5xx, a timeout, a dropped connection; serenity
+//! itself waits out a 429) is tried again with backoff and jitter, for as long as the reply's [`Patience`]
+//! allows. Channel messages carry a nonce that Discord enforces, so a message that went through before its
+//! answer was lost is not posted twice.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bot_core::{DeliveryError, Reply};
 use poise::serenity_prelude as serenity;
 
+use crate::error::{delivery_error, describe};
 use crate::render::Outgoing;
+
+/// How long a message is tried again through failures that pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    /// One try: the caller has its own policy (reminders are sent at most once).
+    Once,
+    /// An ordinary reply: 20 seconds.
+    Ordinary,
+    /// A crisis or an overdose happening now: two minutes.
+    Urgent,
+}
+
+impl Patience {
+    /// What `reply` deserves.
+    pub fn for_reply(reply: &Reply) -> Patience {
+        if reply.urgent {
+            Patience::Urgent
+        } else {
+            Patience::Ordinary
+        }
+    }
+
+    fn budget(self) -> Duration {
+        match self {
+            Patience::Once => Duration::ZERO,
+            Patience::Ordinary => Duration::from_secs(20),
+            Patience::Urgent => Duration::from_secs(120),
+        }
+    }
+}
+
+/// The first wait after a failure; it doubles up to [`MAX_WAIT`].
+const FIRST_WAIT: Duration = Duration::from_millis(250);
+const MAX_WAIT: Duration = Duration::from_secs(10);
+
+/// Runs `attempt` until it succeeds, fails for good, or `patience` runs out.
+async fn retrying<T, Attempt>(
+    patience: Patience,
+    mut attempt: impl FnMut() -> Attempt,
+) -> Result<T, serenity::Error>
+where
+    Attempt: Future<Output = Result<T, serenity::Error>>,
+{
+    let deadline = tokio::time::Instant::now() + patience.budget();
+    let mut wait = FIRST_WAIT;
+    loop {
+        let result = attempt().await;
+        let Err(error) = &result else { return result };
+        let pause = wait + jitter(wait / 2);
+        if !matches!(delivery_error(error), DeliveryError::Transient(_))
+            || tokio::time::Instant::now() + pause > deadline
+        {
+            return result;
+        }
+        tracing::warn!(error = %describe(error), wait_ms = pause.as_millis() as u64, "Discord send failed; trying again");
+        tokio::time::sleep(pause).await;
+        wait = (wait * 2).min(MAX_WAIT);
+    }
+}
+
+/// Up to `most`, different from one call to the next.
+fn jitter(most: Duration) -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .subsec_nanos();
+    most.mul_f64(f64::from(nanos % 1000) / 1000.0)
+}
+
+/// A nonce no other message of this process has: Discord refuses a second message with it.
+fn nonce() -> serenity::Nonce {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let started = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64;
+    let count = NEXT.fetch_add(1, Ordering::Relaxed);
+    serenity::Nonce::String(format!("{started:x}{count:x}"))
+}
+
+/// `message` as a channel message that Discord posts once whatever the retries.
+fn once_only(message: &Outgoing) -> serenity::CreateMessage {
+    message.create_message().nonce(nonce()).enforce_nonce(true)
+}
 
 /// Sends `messages` in the channel of `to`, the first as a reply to it (never failing because the message
 /// was deleted meanwhile, never pinging its author).
@@ -10,14 +105,18 @@ pub async fn reply_to(
     http: &serenity::Http,
     to: &serenity::Message,
     messages: &[Outgoing],
+    patience: Patience,
 ) -> Result<(), serenity::Error> {
     for (i, message) in messages.iter().enumerate() {
-        let mut builder = message.create_message();
+        let mut builder = once_only(message);
         if i == 0 {
             let reference = serenity::MessageReference::from(to).fail_if_not_exists(false);
             builder = builder.reference_message(reference);
         }
-        to.channel_id.send_message(http, builder).await?;
+        retrying(patience, || {
+            to.channel_id.send_message(http, builder.clone())
+        })
+        .await?;
     }
     Ok(())
 }
@@ -27,9 +126,11 @@ pub async fn to_channel(
     http: &serenity::Http,
     channel: serenity::ChannelId,
     messages: &[Outgoing],
+    patience: Patience,
 ) -> Result<(), serenity::Error> {
     for message in messages {
-        channel.send_message(http, message.create_message()).await?;
+        let builder = once_only(message);
+        retrying(patience, || channel.send_message(http, builder.clone())).await?;
     }
     Ok(())
 }
@@ -39,9 +140,10 @@ pub async fn to_user(
     http: &serenity::Http,
     user: serenity::UserId,
     messages: &[Outgoing],
+    patience: Patience,
 ) -> Result<(), serenity::Error> {
-    let channel = user.create_dm_channel(http).await?;
-    to_channel(http, channel.id, messages).await
+    let channel = retrying(patience, || user.create_dm_channel(http)).await?;
+    to_channel(http, channel.id, messages, patience).await
 }
 
 /// Answers a button press with `messages`: the first as the interaction's response, the rest as
@@ -50,16 +152,22 @@ pub async fn answer_component(
     http: &serenity::Http,
     interaction: &serenity::ComponentInteraction,
     messages: &[Outgoing],
+    patience: Patience,
 ) -> Result<(), serenity::Error> {
     for (i, message) in messages.iter().enumerate() {
         if i == 0 {
             let response =
                 serenity::CreateInteractionResponse::Message(message.interaction_message());
-            interaction.create_response(http, response).await?;
+            retrying(patience, || {
+                interaction.create_response(http, response.clone())
+            })
+            .await?;
         } else {
-            interaction
-                .create_followup(http, message.followup(false))
-                .await?;
+            let followup = message.followup(false);
+            retrying(patience, || {
+                interaction.create_followup(http, followup.clone())
+            })
+            .await?;
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use bot_core::{Alarm, ChatKind, ChatMessage, ChatRef, Classification, Platform};
 use poise::serenity_prelude as serenity;
 
+use crate::send::Patience;
 use crate::settings::WatchSettings;
 use crate::{Shared, error, render, send};
 
@@ -117,7 +118,14 @@ pub async fn on_watched_message(
             .respond(&ChatMessage::text(channel_chat, "/overdose"));
         reply.blocks.extend(overdose.blocks);
     }
-    let replied = match send::reply_to(&ctx.http, msg, &render::render(&reply)).await {
+    let replied = match send::reply_to(
+        &ctx.http,
+        msg,
+        &render::render(&reply),
+        Patience::for_reply(&reply),
+    )
+    .await
+    {
         Ok(()) => true,
         Err(e) => {
             tracing::warn!(guild = guild.get(), channel = msg.channel_id.get(), error = %error::describe(&e), "crisis watch: reply failed");

@@ -240,6 +240,40 @@ async fn direct_message_crisis_is_answered_with_988() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisis_reply_is_sent_again_through_server_errors_and_posted_once() {
+    let dm_channel = PERSON + DM_OFFSET;
+    let bot = Running::start_with(|fake| fake.fail_channel_for_now(dm_channel, 3)).await;
+    let id = bot.fake.new_id();
+    bot.fake.push(
+        "MESSAGE_CREATE",
+        support::message_event(id, dm_channel, None, PERSON, "i want to kill myself", &[]),
+    );
+    let path = format!("/channels/{dm_channel}/messages");
+    let tries = bot
+        .fake
+        .until("four tries of the reply", |fake| {
+            let tries: Vec<_> = fake
+                .requests()
+                .into_iter()
+                .filter(|r| r.method == "POST" && r.path.ends_with(&path))
+                .collect();
+            (tries.len() >= 4).then_some(tries)
+        })
+        .await;
+    assert_eq!(tries.len(), 4, "three 500s, then one that went through");
+    assert!(text_of(&tries[3].body).contains("988"));
+    // Every try is the same message under the same nonce, which Discord enforces: never posted twice.
+    let nonce = &tries[0].body["nonce"];
+    assert!(nonce.is_string(), "{:#}", tries[0].body);
+    for t in &tries {
+        assert_eq!(&t.body["nonce"], nonce);
+        assert_eq!(t.body["enforce_nonce"], true);
+        assert_eq!(t.body["content"], tries[0].body["content"]);
+    }
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mention_in_a_server_is_answered_as_a_reply_without_pings() {
     let bot = Running::start().await;
     let id = bot.fake.new_id();

@@ -49,6 +49,8 @@ struct State {
     requests: Mutex<Vec<Recorded>>,
     /// Channels whose messages fail with this Discord error code.
     failing: Mutex<HashMap<u64, u16>>,
+    /// Channels whose next messages fail with a 500, and how many more will.
+    failing_for_now: Mutex<HashMap<u64, u32>>,
     /// IDENTIFY payloads, in order.
     identifies: Mutex<Vec<Value>>,
     /// Close the gateway with 4014 when IDENTIFY asks for Message Content.
@@ -107,6 +109,15 @@ impl FakeDiscord {
     /// Messages to `channel` fail with Discord error `code` (403).
     pub fn fail_channel(&self, channel: u64, code: u16) {
         self.state.failing.lock().unwrap().insert(channel, code);
+    }
+
+    /// The next `times` messages to `channel` fail with 500 Internal Server Error; then it recovers.
+    pub fn fail_channel_for_now(&self, channel: u64, times: u32) {
+        self.state
+            .failing_for_now
+            .lock()
+            .unwrap()
+            .insert(channel, times);
     }
 
     pub fn refuse_message_content(&self) {
@@ -437,7 +448,21 @@ async fn handle(
                 .parse::<u64>()
                 .ok()
                 .and_then(|c| state.failing.lock().unwrap().get(&c).copied());
+            let down_for_now = channel.parse::<u64>().ok().is_some_and(|c| {
+                let mut down = state.failing_for_now.lock().unwrap();
+                match down.get_mut(&c) {
+                    Some(left) if *left > 0 => {
+                        *left -= 1;
+                        true
+                    }
+                    _ => false,
+                }
+            });
             match failing {
+                _ if down_for_now => respond(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({"code": 0, "message": "500: Internal Server Error"}),
+                ),
                 Some(code) => respond(
                     StatusCode::FORBIDDEN,
                     json!({"code": code, "message": "refused by the fake"}),
