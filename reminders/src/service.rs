@@ -70,6 +70,7 @@ pub(crate) enum Claim {
 pub struct Reminders {
     db: sled::Db,
     tree: sled::Tree,
+    /// Where the daily message comes from (the replies to requests are the core's).
     content: ReminderContent,
     settings: Settings,
     stats: StoreStats,
@@ -127,11 +128,6 @@ impl Reminders {
     /// What the store held when it was opened.
     pub fn stats_at_open(&self) -> StoreStats {
         self.stats
-    }
-
-    /// The content the replies and reminders come from.
-    pub fn content(&self) -> &ReminderContent {
-        &self.content
     }
 
     /// The settings it was opened with.
