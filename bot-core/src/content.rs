@@ -8,10 +8,11 @@ use crate::intent::Intent;
 use crate::language::{Language, LanguageDetector};
 use crate::markup;
 use crate::model::{Model, ModelError};
+use crate::notice::{Notices, NoticesFile};
 use crate::reply::{Block, FollowUp};
 
 /// The content files, in the order they are loaded.
-pub const FILES: [&str; 8] = [
+pub const FILES: [&str; 9] = [
     "sources.toml",
     "normalize.toml",
     "crisis.toml",
@@ -20,10 +21,11 @@ pub const FILES: [&str; 8] = [
     "meeting.toml",
     "principle.toml",
     "other.toml",
+    "notices.toml",
 ];
 
 /// The content compiled into the binary.
-const EMBEDDED: [&str; 8] = [
+const EMBEDDED: [&str; 9] = [
     include_str!("../../intents/sources.toml"),
     include_str!("../../intents/normalize.toml"),
     include_str!("../../intents/crisis.toml"),
@@ -32,6 +34,7 @@ const EMBEDDED: [&str; 8] = [
     include_str!("../../intents/meeting.toml"),
     include_str!("../../intents/principle.toml"),
     include_str!("../../intents/other.toml"),
+    include_str!("../../intents/notices.toml"),
 ];
 
 /// The weights of the learned scorer, beside the TOML files.
@@ -212,6 +215,8 @@ pub struct Content {
     pub intents: Vec<IntentContent>,
     /// How a meeting is listed.
     pub listing: Listing,
+    /// What the adapters say on their own (errors, permissions, crisis watch).
+    pub notices: Notices,
     /// The learned scorer.
     pub model: Model,
     /// Reads the language of normalised text.
@@ -269,6 +274,9 @@ impl Content {
             }
         }
         let normalize: NormalizeFile = parse_toml("normalize.toml", text_of("normalize.toml"))?;
+        let notices: NoticesFile = parse_toml("notices.toml", text_of("notices.toml"))?;
+        let notices =
+            Notices::new(notices).map_err(|message| file_error("notices.toml", message))?;
 
         let mut intents = Vec::with_capacity(Intent::ALL.len());
         let mut listing = None;
@@ -347,6 +355,7 @@ impl Content {
             },
             intents,
             listing,
+            notices,
             model: Model::from_bytes(model)?,
             language,
         })

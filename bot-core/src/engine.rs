@@ -290,6 +290,7 @@ impl Core {
                 .iter()
                 .filter_map(|e| e.title.clone())
                 .collect(),
+            notices: self.content.notices.clone(),
         }
     }
 
@@ -753,11 +754,12 @@ impl Core {
         let mut meetings = Vec::new();
         let mut follow_ups: Vec<FollowUp> = Vec::new();
         let mut used = Vec::new();
-        let mut urgent = false;
+        let (mut urgent, mut overdose_now) = (false, false);
         for (intent, index) in route.entries {
             let file = self.content.intent(intent);
             let entry = &file.entries[index];
             urgent |= entry.urgent;
+            overdose_now |= entry.urgent && intent == Intent::Overdose;
             if entry.meetings
                 && let Some(catalog) = context
                     .meetings
@@ -819,6 +821,7 @@ impl Core {
         Reply {
             intent: route.intent,
             urgent,
+            overdose_now,
             blocks,
             follow_ups,
             meetings,

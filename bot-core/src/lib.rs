@@ -15,6 +15,7 @@ pub mod markup;
 mod meeting_answer;
 pub mod model;
 pub mod normalize;
+mod notice;
 pub mod reminder;
 mod reminder_content;
 pub mod render;
@@ -29,6 +30,7 @@ pub use engine::{
     Understood,
 };
 pub use intent::Intent;
+pub use notice::{Notice, Notices};
 pub use reminder::{ReminderAction, ReminderOutcome, ReminderState};
 pub use reminder_content::{DailyText, MONTH_FILE, REMINDER_REPLIES_FILE, ReminderContent};
 pub use reply::{Alarm, Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};

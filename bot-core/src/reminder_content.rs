@@ -341,6 +341,7 @@ impl ReminderContent {
         Reply {
             intent: Intent::Reminder,
             urgent: false,
+            overdose_now: false,
             blocks,
             follow_ups: footer.1,
             meetings: Vec::new(),
@@ -421,6 +422,7 @@ impl ReminderContent {
         Reply {
             intent: Intent::Reminder,
             urgent: false,
+            overdose_now: false,
             blocks,
             follow_ups,
             meetings: Vec::new(),

@@ -95,6 +95,9 @@ pub struct Reply {
     pub intent: Intent,
     /// A crisis or an overdose happening now: adapters show it at once and never hide it.
     pub urgent: bool,
+    /// It carries the answer to an overdose happening now (alone, or after the crisis lines).
+    #[serde(skip)]
+    pub overdose_now: bool,
     pub blocks: Vec<Block>,
     pub follow_ups: Vec<FollowUp>,
     /// The meetings listed, in order, when the reply lists meetings.
@@ -109,19 +112,12 @@ impl Reply {
         render_plain(&self.blocks)
     }
 
-    /// What the message this reply answers was read as, from the reply itself: an overdose happening now
-    /// is an urgent reply that carries an overdose answer (alone, or after the crisis lines).
+    /// What the message this reply answers was read as.
     pub fn classification(&self) -> Classification {
-        let overdose = Intent::Overdose.as_str();
         Classification {
             intent: self.intent,
             urgent: self.urgent,
-            overdose_now: self.urgent
-                && self.explanation.entries.iter().any(|entry| {
-                    entry
-                        .split_once(':')
-                        .is_some_and(|(file, _)| file == overdose)
-                }),
+            overdose_now: self.overdose_now,
         }
     }
 
@@ -197,45 +193,6 @@ mod tests {
         assert_eq!(
             render_plain(&blocks),
             "Call or text:\n• 988\n• 988lifeline.org\n\nthe guide (https://example.org/guide)"
-        );
-    }
-
-    fn reply(intent: Intent, urgent: bool, entries: &[&str]) -> Reply {
-        Reply {
-            intent,
-            urgent,
-            blocks: Vec::new(),
-            follow_ups: Vec::new(),
-            meetings: Vec::new(),
-            explanation: Explanation {
-                intent,
-                rule: "test".into(),
-                entries: entries.iter().map(|e| e.to_string()).collect(),
-                sources: Vec::new(),
-            },
-        }
-    }
-
-    #[test]
-    fn a_crisis_reply_with_an_overdose_happening_now_counts_as_both() {
-        let both = reply(Intent::Crisis, true, &["crisis:danger-now", "overdose:now"]);
-        assert!(both.classification().overdose_now);
-        assert_eq!(both.alarm(), Some(Alarm::Crisis { overdose_now: true }));
-        let crisis = reply(Intent::Crisis, true, &["crisis:first"]);
-        assert_eq!(
-            crisis.alarm(),
-            Some(Alarm::Crisis {
-                overdose_now: false
-            })
-        );
-        let overdose = reply(Intent::Overdose, true, &["overdose:now"]);
-        assert_eq!(overdose.alarm(), Some(Alarm::OverdoseNow));
-        let information = reply(Intent::Overdose, false, &["overdose:naloxone"]);
-        assert!(!information.classification().overdose_now);
-        assert_eq!(information.alarm(), None);
-        assert_eq!(
-            reply(Intent::Meeting, false, &["meeting:list"]).alarm(),
-            None
         );
     }
 }

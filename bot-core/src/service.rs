@@ -6,6 +6,7 @@
 
 use crate::content::Command;
 use crate::engine::{ChatKind, Classification, Platform};
+use crate::notice::Notices;
 use crate::reply::Reply;
 
 pub use meetings::Coordinates;
@@ -77,12 +78,14 @@ pub trait Responder: Send + Sync {
 }
 
 /// What the platforms' menus offer: commands with their descriptions, and the principles (for
-/// autocomplete). Taken from the content, so a localised content folder localises the menus too.
+/// autocomplete); and the notices the adapters show on their own. Taken from the content, so a localised
+/// content folder localises the menus and notices too.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Menu {
     pub commands: Vec<Command>,
     /// Titles of the principles and dimensions, in content order.
     pub principles: Vec<String>,
+    pub notices: Notices,
 }
 
 /// Why a message the bot started (a reminder) could not be delivered.

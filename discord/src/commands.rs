@@ -2,7 +2,7 @@
 //! near Tustin`), and `/setup` for crisis watch. Also the poise framework itself: options, setup
 //! (command registration that never blocks the bot), and an error handler that logs no text.
 
-use bot_core::{ChatMessage, Intent, Menu};
+use bot_core::{ChatMessage, Intent, Menu, Notice, Notices};
 use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
@@ -438,19 +438,14 @@ async fn remind(
 /// Reminders arrive in direct messages: after /remind in a server, make sure they can. If Discord refuses
 /// (50007), say so in the channel (only to them) and tell the core to pause their reminders.
 async fn check_direct_messages(ctx: Ctx<'_>) -> Result<(), Error> {
-    let note = render::notice(
-        "Reminders you set with /remind arrive here, in our direct messages. Use /remind stop (here or in \
-         the server) to stop them.",
-    );
+    let notices = &ctx.data().menu.notices;
+    let note = render::notice(notices.text(Notice::RemindersArriveHere));
     match send::to_user(ctx.http(), ctx.author().id, &note, Patience::Ordinary).await {
         Ok(()) => Ok(()),
         Err(e) if error::discord_code(&e) == Some(error::code::CANNOT_DM) => {
             tracing::info!(kind = "command", "direct messages closed: reminders paused");
             ctx.data().responder.unreachable(&person(ctx.author().id));
-            let text = "I can't send you direct messages, so daily reminders can't reach you. To get them, \
-                        allow direct messages from this server's members (the server's menu, then Privacy \
-                        Settings), then use /remind again.";
-            for message in render::notice(text) {
+            for message in render::notice(notices.text(Notice::DirectMessagesClosed)) {
                 ctx.send(message.poise_reply(true)).await?;
             }
             Ok(())
@@ -481,11 +476,11 @@ async fn setup(_ctx: Ctx<'_>) -> Result<(), Error> {
 }
 
 /// Whether the member may use crisis watch's settings: Manage Server (or Administrator), as Discord
-/// resolved it for this interaction. If not, tells them (only them) that only such members can `action`.
+/// resolved it for this interaction. If not, tells them (only them) with `refusal`.
 ///
 /// Not poise's `required_permissions`: that asks Discord for the server, channel and member on every
 /// command, and judges the channel's overrides instead of the member's server permissions.
-async fn may_manage(ctx: Ctx<'_>, action: &str) -> Result<bool, Error> {
+async fn may_manage(ctx: Ctx<'_>, refusal: Notice) -> Result<bool, Error> {
     let allowed = match ctx {
         poise::Context::Application(app) => app
             .interaction
@@ -496,11 +491,7 @@ async fn may_manage(ctx: Ctx<'_>, action: &str) -> Result<bool, Error> {
         poise::Context::Prefix(_) => false,
     };
     if !allowed {
-        say_privately(
-            ctx,
-            format!("Only members with Manage Server can {action}."),
-        )
-        .await?;
+        say_privately(ctx, ctx.data().menu.notices.text(refusal).to_string()).await?;
     }
     Ok(allowed)
 }
@@ -526,7 +517,7 @@ async fn change_settings(
     let Some(guild) = ctx.guild_id() else {
         return Ok(None);
     };
-    if !may_manage(ctx, "change crisis watch").await? {
+    if !may_manage(ctx, Notice::ChangeWatchNotAllowed).await? {
         return Ok(None);
     }
     let store = &ctx.data().settings;
@@ -545,38 +536,31 @@ async fn change_settings(
 }
 
 /// What crisis watch does now, and what it still needs.
-fn summary(settings: &WatchSettings, reads_messages: bool) -> String {
+fn summary(notices: &Notices, settings: &WatchSettings, reads_messages: bool) -> String {
     let mut lines = Vec::new();
     if settings.watched.is_empty() {
-        lines.push("Crisis watch watches no channels. Add one with /setup watch.".to_string());
+        lines.push(notices.text(Notice::WatchNoChannels).to_string());
     } else {
         let channels: Vec<String> = settings.watched.iter().map(|c| format!("<#{c}>")).collect();
-        lines.push(format!(
-            "Crisis watch reads messages in {}.",
-            channels.join(", ")
-        ));
-        lines.push(
-            "When one reads as a crisis (or an overdose happening now), I reply there gently with the \
-             crisis lines and alert your moderators. Nothing is copied or stored."
-                .to_string(),
-        );
+        lines.push(notices.fill(Notice::WatchReads, &[("channels", &channels.join(", "))]));
+        lines.push(notices.text(Notice::WatchDoes).to_string());
     }
     match (settings.alert_channel, settings.alert_role) {
-        (Some(channel), Some(role)) => {
-            lines.push(format!("Alerts go to <#{channel}> and ping <@&{role}>."))
-        }
-        (Some(channel), None) => lines.push(format!(
-            "Alerts go to <#{channel}> without pinging anyone (add a role with /setup alerts)."
+        (Some(channel), Some(role)) => lines.push(notices.fill(
+            Notice::AlertsWithRole,
+            &[
+                ("channel", &format!("<#{channel}>")),
+                ("role", &format!("<@&{role}>")),
+            ],
         )),
-        (None, _) => lines.push("No alert channel yet: set one with /setup alerts.".to_string()),
+        (Some(channel), None) => lines.push(notices.fill(
+            Notice::AlertsWithoutRole,
+            &[("channel", &format!("<#{channel}>"))],
+        )),
+        (None, _) => lines.push(notices.text(Notice::NoAlertChannel).to_string()),
     }
     if !reads_messages {
-        lines.push(
-            "⚠ This bot runs without Discord's Message Content intent, so it cannot read messages in \
-             watched channels (mentions and slash commands still work). Ask the bot's operator to enable \
-             it in the Developer Portal."
-                .to_string(),
-        );
+        lines.push(notices.text(Notice::NoMessageContent).to_string());
     }
     lines.join("\n")
 }
@@ -594,7 +578,15 @@ async fn setup_watch(
     })
     .await?
     {
-        say_privately(ctx, summary(&settings, ctx.data().reads_messages())).await?;
+        say_privately(
+            ctx,
+            summary(
+                &ctx.data().menu.notices,
+                &settings,
+                ctx.data().reads_messages(),
+            ),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -610,7 +602,15 @@ async fn setup_unwatch(
     })
     .await?
     {
-        say_privately(ctx, summary(&settings, ctx.data().reads_messages())).await?;
+        say_privately(
+            ctx,
+            summary(
+                &ctx.data().menu.notices,
+                &settings,
+                ctx.data().reads_messages(),
+            ),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -635,15 +635,16 @@ async fn setup_alerts(
     else {
         return Ok(());
     };
-    let mut text = summary(&settings, ctx.data().reads_messages());
+    let notices = &ctx.data().menu.notices;
+    let mut text = summary(notices, &settings, ctx.data().reads_messages());
     // A test post shows at once whether the bot may write there (without pinging anyone).
-    let test =
-        render::notice("Crisis alerts from this bot will be posted here (set with /setup alerts).");
+    let test = render::notice(notices.text(Notice::AlertChannelTest));
     if let Err(e) = send::to_channel(ctx.http(), channel, &test, Patience::Ordinary).await {
         tracing::warn!(error = %error::describe(&e), "crisis watch: test alert failed");
-        text.push_str(&format!(
-            "\n⚠ I could not post in <#{channel}>: give me View Channel and Send Messages there, then run \
-             /setup alerts again."
+        text.push('\n');
+        text.push_str(&notices.fill(
+            Notice::CannotPostAlerts,
+            &[("channel", &format!("<#{channel}>"))],
         ));
     }
     if let Some(role) = &role {
@@ -655,10 +656,8 @@ async fn setup_alerts(
             poise::Context::Prefix(_) => false,
         };
         if !role.mentionable && !bot_may_ping_any {
-            text.push_str(
-                "\n⚠ That role cannot be mentioned by everyone, so alerts will not ping it: turn on \"Allow \
-                 anyone to @mention this role\", or give the bot \"Mention @everyone, @here and All Roles\".",
-            );
+            text.push('\n');
+            text.push_str(notices.text(Notice::RoleNotMentionable));
         }
     }
     say_privately(ctx, text).await
@@ -670,11 +669,19 @@ async fn setup_show(ctx: Ctx<'_>) -> Result<(), Error> {
     let Some(guild) = ctx.guild_id() else {
         return Ok(());
     };
-    if !may_manage(ctx, "see crisis watch settings").await? {
+    if !may_manage(ctx, Notice::SeeWatchNotAllowed).await? {
         return Ok(());
     }
     let settings = ctx.data().settings.get(guild.get())?.unwrap_or_default();
-    say_privately(ctx, summary(&settings, ctx.data().reads_messages())).await
+    say_privately(
+        ctx,
+        summary(
+            &ctx.data().menu.notices,
+            &settings,
+            ctx.data().reads_messages(),
+        ),
+    )
+    .await
 }
 
 /// Turn crisis watch off and delete its settings
@@ -683,14 +690,14 @@ async fn setup_off(ctx: Ctx<'_>) -> Result<(), Error> {
     let Some(guild) = ctx.guild_id() else {
         return Ok(());
     };
-    if !may_manage(ctx, "change crisis watch").await? {
+    if !may_manage(ctx, Notice::ChangeWatchNotAllowed).await? {
         return Ok(());
     }
     ctx.data().settings.delete(guild.get()).await?;
     tracing::info!(guild = guild.get(), "crisis watch turned off");
     say_privately(
         ctx,
-        "Crisis watch is off, and its settings for this server are deleted.".into(),
+        ctx.data().menu.notices.text(Notice::WatchOff).to_string(),
     )
     .await
 }
@@ -712,27 +719,19 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         }
         poise::FrameworkError::Command { error, .. } => {
             tracing::error!(?command, error = %error, "command failed");
-            Some(
-                "Sorry, something went wrong. If you are in danger, call or text 988 (US), or your local emergency number.",
-            )
+            Some(Notice::SomethingWentWrong)
         }
         poise::FrameworkError::CommandPanic { .. } => {
             tracing::error!(?command, "command panicked");
-            Some(
-                "Sorry, something went wrong. If you are in danger, call or text 988 (US), or your local emergency number.",
-            )
+            Some(Notice::SomethingWentWrong)
         }
         poise::FrameworkError::ArgumentParse { .. }
         | poise::FrameworkError::CommandStructureMismatch { .. } => {
             tracing::warn!(?command, "command options not understood");
-            Some(
-                "Sorry, I did not understand those options. Discord may still be updating the commands: try again in a minute.",
-            )
+            Some(Notice::OptionsNotUnderstood)
         }
-        poise::FrameworkError::MissingUserPermissions { .. } => {
-            Some("Only members with Manage Server can do that.")
-        }
-        poise::FrameworkError::GuildOnly { .. } => Some("That works only in a server."),
+        poise::FrameworkError::MissingUserPermissions { .. } => Some(Notice::ManageServerOnly),
+        poise::FrameworkError::GuildOnly { .. } => Some(Notice::ServerOnly),
         poise::FrameworkError::UnknownInteraction { .. } => {
             tracing::warn!("interaction for a command this bot does not have");
             None
@@ -742,9 +741,9 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
             None
         }
     };
-    if let (Some(text), Some(ctx)) = (tell, error.ctx()) {
+    if let (Some(notice), Some(ctx)) = (tell, error.ctx()) {
         let reply = poise::CreateReply::default()
-            .content(text)
+            .content(ctx.data().menu.notices.text(notice))
             .ephemeral(true)
             .allowed_mentions(serenity::CreateAllowedMentions::new());
         if let Err(e) = ctx.send(reply).await {

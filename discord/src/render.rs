@@ -254,6 +254,7 @@ mod tests {
         Reply {
             intent,
             urgent,
+            overdose_now: false,
             blocks,
             follow_ups: Vec::new(),
             meetings: Vec::new(),

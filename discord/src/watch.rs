@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bot_core::{Alarm, ChatKind, ChatMessage, ChatRef, Classification, Platform};
+use bot_core::{Alarm, ChatKind, ChatMessage, ChatRef, Classification, Notice, Notices, Platform};
 use poise::serenity_prelude as serenity;
 
 use crate::send::Patience;
@@ -160,7 +160,15 @@ pub async fn alert(
         .alert_role
         .and_then(std::num::NonZeroU64::new)
         .map(serenity::RoleId::from);
-    let text = alert_text(guild, msg.channel_id, msg.id, role, concern, replied);
+    let text = alert_text(
+        &shared.menu.notices,
+        guild,
+        msg.channel_id,
+        msg.id,
+        role,
+        concern,
+        replied,
+    );
     let mentions = match role {
         Some(role) => serenity::CreateAllowedMentions::new().roles(vec![role]),
         None => serenity::CreateAllowedMentions::new(),
@@ -187,6 +195,7 @@ pub async fn alert(
 
 /// The alert: who is pinged, where, a link, what the bot did. Never the message's text or its author.
 pub fn alert_text(
+    notices: &Notices,
     guild: serenity::GuildId,
     channel: serenity::ChannelId,
     message: serenity::MessageId,
@@ -194,24 +203,30 @@ pub fn alert_text(
     concern: Concern,
     replied: bool,
 ) -> String {
-    let ping = role.map(|r| format!("<@&{r}> ")).unwrap_or_default();
-    let link = format!("https://discord.com/channels/{guild}/{channel}/{message}");
     let what = match concern {
-        Concern::Crisis => "may be from someone in crisis (thoughts of suicide or self-harm)",
-        Concern::Overdose => "may be about an overdose happening now",
+        Concern::Crisis => Notice::AlertMayBeCrisis,
+        Concern::Overdose => Notice::AlertMayBeOverdose,
     };
     let done = match (concern, replied) {
-        (Concern::Crisis, true) => "I replied there with the crisis lines (988, 911).",
-        (Concern::Overdose, true) => {
-            "I replied there with what to do in an overdose (911, naloxone)."
-        }
-        (_, false) => {
-            "I could not reply there: I am missing permission to send messages in that channel."
-        }
+        (Concern::Crisis, true) => Notice::AlertRepliedCrisis,
+        (Concern::Overdose, true) => Notice::AlertRepliedOverdose,
+        (_, false) => Notice::AlertCouldNotReply,
     };
-    format!(
-        "{ping}A message in <#{channel}> {what}: {link}\n{done} Please check in with them directly and kindly.\n\
-         -# Crisis watch (/setup) does not copy messages; it can be wrong both ways."
+    notices.fill(
+        Notice::Alert,
+        &[
+            (
+                "ping",
+                &role.map(|r| format!("<@&{r}> ")).unwrap_or_default(),
+            ),
+            ("channel", &format!("<#{channel}>")),
+            ("what", notices.text(what)),
+            (
+                "link",
+                &format!("https://discord.com/channels/{guild}/{channel}/{message}"),
+            ),
+            ("done", notices.text(done)),
+        ],
     )
 }
 
@@ -257,15 +272,16 @@ pub async fn report_problem(
     else {
         return;
     };
-    let (channel, doing) = match problem {
-        Problem::Reply(c) => (c, "reply to crisis messages in"),
-        Problem::Alert(c) => (c, "post crisis alerts in"),
+    let (channel, notice) = match problem {
+        Problem::Reply(c) => (c, Notice::CannotReplyInWatched),
+        Problem::Alert(c) => (c, Notice::CannotPostInAlerts),
     };
-    let text = format!(
-        "Crisis watch, which you set up, cannot {doing} https://discord.com/channels/{guild}/{channel}: \
-         I am missing a permission there. Please give me View Channel, Send Messages, Read Message History \
-         and Embed Links in that channel (or choose other channels with /setup).\n\
-         I will tell you this only once; changing the settings with /setup resets it."
+    let text = shared.menu.notices.fill(
+        notice,
+        &[(
+            "link",
+            &format!("https://discord.com/channels/{guild}/{channel}"),
+        )],
     );
     let builder = serenity::CreateMessage::new()
         .content(text)
@@ -333,7 +349,9 @@ mod tests {
 
     #[test]
     fn alert_links_and_pings_only_the_role() {
+        let notices = bot_core::Core::embedded().unwrap().menu().notices;
         let text = alert_text(
+            &notices,
             serenity::GuildId::new(1),
             serenity::ChannelId::new(2),
             serenity::MessageId::new(3),
@@ -346,6 +364,7 @@ mod tests {
         assert!(text.contains("<#2>"));
         assert!(!text.contains("@everyone") && !text.contains("@here"));
         let no_role = alert_text(
+            &notices,
             serenity::GuildId::new(1),
             serenity::ChannelId::new(2),
             serenity::MessageId::new(3),

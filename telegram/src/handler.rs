@@ -1,6 +1,6 @@
 //! One update in, the core's reply out.
 
-use bot_core::{ChatKind, ChatMessage, ChatRef, Intent, Responder};
+use bot_core::{ChatKind, ChatMessage, ChatRef, Intent, Notice, Notices, Responder};
 use std::sync::Arc;
 use std::time::Instant;
 use teloxide::payloads::AnswerCallbackQuerySetters as _;
@@ -12,14 +12,13 @@ use crate::buttons::Pressed;
 use crate::incoming::{Identity, Incoming, Placement, translate};
 use crate::outbox::{Outbox, describe};
 
-/// Shown when a button's message is no longer known (after a restart).
-const EXPIRED_BUTTON: &str = "This button has expired. Please type your message instead.";
-
 /// Everything a handler needs; shared by all chats.
 pub(crate) struct Handler {
     pub responder: Arc<dyn Responder>,
     pub outbox: Outbox,
     pub me: Identity,
+    /// What the adapter says on its own (an expired button).
+    pub notices: Notices,
 }
 
 fn chat_id(chat: &ChatRef) -> Option<ChatId> {
@@ -96,7 +95,7 @@ impl Handler {
         let bot = self.outbox.api().bot();
         let mut request = bot.answer_callback_query(query);
         if *pressed == Pressed::Expired {
-            request = request.text(EXPIRED_BUTTON);
+            request = request.text(self.notices.text(Notice::ExpiredButton));
         }
         if let Err(e) = request.send().await {
             tracing::warn!(update_id, error = %describe(&e), "answerCallbackQuery failed");

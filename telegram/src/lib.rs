@@ -184,6 +184,7 @@ impl Telegram {
                 id: me.user.id,
                 username: me.username().to_owned(),
             },
+            notices: menu.notices,
         });
         let schema = dptree::entry()
             .branch(Update::filter_message().endpoint(endpoint))
