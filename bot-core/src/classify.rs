@@ -67,6 +67,8 @@ pub struct Classifier {
     topics: Vec<Topics>,
     /// Whether each intent (by rank) has an urgent entry, so that its entry decides urgency.
     has_urgent: Vec<bool>,
+    /// `other.toml`'s `[past_story]`: the past, a safe present, danger now.
+    past_story: Option<[Regex; 3]>,
 }
 
 impl Classifier {
@@ -127,12 +129,29 @@ impl Classifier {
             .iter()
             .map(|file| file.entries.iter().any(|e| e.urgent))
             .collect();
+        let past_story = match &content.intent(Intent::Other).past_story {
+            Some(story) => {
+                let compile = |field: &str, pattern: &str| {
+                    builder(pattern).build().map_err(|e| ContentError::File {
+                        file: "other.toml".into(),
+                        message: format!("[past_story] {field}: {e}"),
+                    })
+                };
+                Some([
+                    compile("past", &story.past)?,
+                    compile("safe_now", &story.safe_now)?,
+                    compile("danger_now", &story.danger_now)?,
+                ])
+            }
+            None => None,
+        };
         Ok(Classifier {
             idioms,
             rules,
             rule_of,
             topics,
             has_urgent,
+            past_story,
         })
     }
 
@@ -145,6 +164,17 @@ impl Classifier {
             }
             _ => Cow::Borrowed(normalized),
         }
+    }
+
+    /// Whether normalised text tells of something in the past and of a safe present, with no sign of danger
+    /// now (`[past_story]`).
+    pub fn past_story(&self, text: &str) -> bool {
+        self.past_story
+            .as_ref()
+            .is_some_and(|[past, safe_now, danger_now]| {
+                let text = text.as_bytes();
+                past.is_match(text) && safe_now.is_match(text) && !danger_now.is_match(text)
+            })
     }
 
     /// The rules that match normalised, idiom-free text.

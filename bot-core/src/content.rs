@@ -166,6 +166,8 @@ pub struct IntentContent {
     pub someone_else_entry: Option<usize>,
     /// `overdose.toml` only: the answer to an overdose happening now that no rule named.
     pub now_entry: Option<usize>,
+    /// `other.toml` only: a crisis that is over, told as a story.
+    pub past_story: Option<PastStory>,
     /// When several rules of this file match, the entry that comes first here answers.
     pub prefer_entries: Vec<usize>,
     pub rules: Vec<Rule>,
@@ -514,6 +516,21 @@ fn build_intent(
     let language_notice_entry = optional(&raw.language_notice_entry, "language_notice_entry")?;
     let someone_else_entry = optional(&raw.someone_else_entry, "someone_else_entry")?;
     let now_entry = optional(&raw.now_entry, "now_entry")?;
+    let past_story = match (&raw.past_story, intent) {
+        (None, _) => None,
+        (Some(story), Intent::Other) => Some(PastStory {
+            entry: find(&story.entry, "[past_story] entry")?,
+            past: story.past.clone(),
+            safe_now: story.safe_now.clone(),
+            danger_now: story.danger_now.clone(),
+        }),
+        (Some(_), _) => {
+            return Err(file_error(
+                &file,
+                "only other.toml has a [past_story]".into(),
+            ));
+        }
+    };
     let prefer_entries = raw
         .prefer_entries
         .iter()
@@ -590,6 +607,7 @@ fn build_intent(
         language_notice_entry,
         someone_else_entry,
         now_entry,
+        past_story,
         prefer_entries,
         rules,
         entries,
@@ -641,6 +659,31 @@ struct IntentFile {
     entry: Vec<RawEntry>,
     #[serde(default)]
     listing: Option<Listing>,
+    #[serde(default)]
+    past_story: Option<RawPastStory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPastStory {
+    entry: String,
+    past: String,
+    safe_now: String,
+    danger_now: String,
+}
+
+/// `other.toml`'s `[past_story]`: a crisis that is over, told as a story: `past` and `safe_now` match, and
+/// `danger_now` does not.
+#[derive(Debug, Clone)]
+pub struct PastStory {
+    /// The warm answer, with the 988 line, that replaces the crisis reply.
+    pub entry: usize,
+    /// Something in the past ("two years ago", "back in 2019").
+    pub past: String,
+    /// A safe present ("today I'm grateful", "3 years sober").
+    pub safe_now: String,
+    /// A sign of danger now ("tonight", "want to do it again"): then it is not a story.
+    pub danger_now: String,
 }
 
 /// How one meeting is listed: the words around its name, time, place and link (`meeting.toml`'s

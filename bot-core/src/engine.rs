@@ -174,6 +174,9 @@ pub struct RulesReading {
     pub silent: bool,
     /// A command read the message.
     pub command: bool,
+    /// The rules' crisis is told as a story that is over (`[past_story]`): the model overrules every crisis rule
+    /// when it reads no one at risk, at its own thresholds.
+    pub past_story: bool,
 }
 
 /// What the learned scorer said of one message, for `--explain`. Holds pieces of the message: show it to the
@@ -214,6 +217,8 @@ struct Reading {
     /// When only rules the model may overrule found an emergency: the match without the rules of an
     /// emergency, which stands if the model overrules them (see [`Core::combine`]).
     everyday: Option<Matched>,
+    /// The rules' crisis is told as a story that is over.
+    past_story: bool,
     scores: Scores,
     /// The normalised text without idioms (with `Precision::Entry` only).
     text: String,
@@ -321,8 +326,11 @@ impl Core {
         };
         let matched = decide(Rules::All);
         let rules = self.rules_classification(matched);
-        let overrulable =
-            rules.emergency() && !self.rules_classification(decide(Rules::Strict)).emergency();
+        let past_story = rules.intent == Intent::Crisis
+            && !rules.overdose_now
+            && self.classifier.past_story(&stripped);
+        let overrulable = rules.emergency()
+            && (past_story || !self.rules_classification(decide(Rules::Strict)).emergency());
         let everyday = overrulable.then(|| decide(Rules::Everyday));
         // Past an emergency that no model can overrule, the scores only choose between crisis answers.
         let scores = if rules.emergency() && !overrulable && precision == Precision::Intent {
@@ -341,6 +349,7 @@ impl Core {
             matched,
             rules,
             everyday,
+            past_story,
             scores,
             text,
             language,
@@ -361,6 +370,7 @@ impl Core {
                 .decision
                 .is_none(),
             command,
+            past_story: reading.past_story,
         }
     }
 
@@ -401,8 +411,9 @@ impl Core {
     /// now, and leaves the rules' other intents alone.
     ///
     /// - an emergency the rules found stands, unless only rules marked `overrulable` found it and the model is
-    ///   all but sure that nobody is at risk (below [`Thresholds::RULE_FLOOR`]): then the rules' other reading
-    ///   stands;
+    ///   all but sure that nobody is at risk (below [`Thresholds::RULE_FLOOR`]), or the rules' crisis is told as
+    ///   a story that is over and the model reads no one at risk at its own thresholds: then the rules' other
+    ///   reading stands;
     /// - overdose now if the model's probability of it reaches its threshold and is above its probability of a
     ///   crisis;
     /// - crisis if the model's probability of someone at risk reaches its threshold and the rules did not say
@@ -415,7 +426,7 @@ impl Core {
     /// a question about a principle), that is evidence too: the model then raises the message only at
     /// [`Thresholds::OVER_A_RULE`] or above.
     pub fn combine(rules: RulesReading, scores: &Scores, t: Thresholds) -> Classification {
-        if rules.said.emergency() && !(rules.overrulable && Core::overrules(scores)) {
+        if rules.said.emergency() && !(rules.overrulable && Core::overrules(&rules, scores, t)) {
             return rules.said;
         }
         let rules_say = rules.without_emergency;
@@ -447,9 +458,15 @@ impl Core {
         rules_say
     }
 
-    /// Whether the model is sure enough that nobody is at risk to overrule an emergency rule.
-    fn overrules(scores: &Scores) -> bool {
-        scores.crisis() + scores.of(Label::OverdoseNow) < Thresholds::RULE_FLOOR
+    /// Whether the model is sure enough that nobody is at risk to overrule an emergency rule: below
+    /// [`Thresholds::RULE_FLOOR`], or, for a crisis told as a story that is over, below the thresholds at which it
+    /// would raise an emergency itself.
+    fn overrules(rules: &RulesReading, scores: &Scores, t: Thresholds) -> bool {
+        if rules.past_story {
+            scores.crisis() < t.crisis && scores.of(Label::OverdoseNow) < t.overdose_now
+        } else {
+            scores.crisis() + scores.of(Label::OverdoseNow) < Thresholds::RULE_FLOOR
+        }
     }
 
     /// What the rules alone say of a message (for measuring them, and for [`Core::combine`] with other scores).
@@ -467,6 +484,7 @@ impl Core {
             without_emergency: said,
             silent: false,
             command,
+            past_story: false,
         }
     }
 
@@ -662,6 +680,15 @@ impl Core {
         }
         let mut route = self.route_matched(matched, query);
         route.language = language;
+        let other = self.content.intent(Intent::Other);
+        if let Some(story) = other
+            .past_story
+            .as_ref()
+            .filter(|_| overruled.is_some() && reading.past_story && route.intent == Intent::Other)
+        {
+            route.rule = "other:past-story".into();
+            route.entries = vec![(Intent::Other, story.entry)];
+        }
         if let (Some(_), Some(d)) = (overruled, reading.matched.decision) {
             route.rule += &format!(
                 " (the model overruled {}:{})",

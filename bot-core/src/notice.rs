@@ -160,11 +160,15 @@ mod tests {
                 ("done", "D"),
             ],
         );
-        assert!(alert.starts_with("A message in <#2> may be: L\nD "), "{alert}");
+        assert!(
+            alert.starts_with("A message in <#2> may be: L\nD "),
+            "{alert}"
+        );
 
         let without_alert = shipped.replace("\nalert = ", "\nnot-a-notice = ");
         assert!(load(&without_alert).is_err());
-        let missing_link = shipped.replacen("cannot post crisis alerts in {link}", "cannot post", 1);
+        let missing_link =
+            shipped.replacen("cannot post crisis alerts in {link}", "cannot post", 1);
         assert_eq!(
             load(&missing_link).unwrap_err(),
             "notice CannotPostInAlerts needs {link}"

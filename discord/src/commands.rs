@@ -2,7 +2,7 @@
 //! near Tustin`), and `/setup` for crisis watch. Also the poise framework itself: options, setup
 //! (command registration that never blocks the bot), and an error handler that logs no text.
 
-use bot_core::{ChatMessage, Intent, Menu, Notice, Notices};
+use bot_core::{ChatMessage, Intent, Menu, Notice};
 use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
@@ -535,8 +535,20 @@ async fn change_settings(
     Ok(Some(settings))
 }
 
+/// [`change_settings`], then tells the member what crisis watch does now.
+async fn change_and_show(
+    ctx: Ctx<'_>,
+    change: impl FnOnce(&mut WatchSettings),
+) -> Result<(), Error> {
+    if let Some(settings) = change_settings(ctx, change).await? {
+        say_privately(ctx, summary(ctx, &settings)).await?;
+    }
+    Ok(())
+}
+
 /// What crisis watch does now, and what it still needs.
-fn summary(notices: &Notices, settings: &WatchSettings, reads_messages: bool) -> String {
+fn summary(ctx: Ctx<'_>, settings: &WatchSettings) -> String {
+    let notices = &ctx.data().menu.notices;
     let mut lines = Vec::new();
     if settings.watched.is_empty() {
         lines.push(notices.text(Notice::WatchNoChannels).to_string());
@@ -559,7 +571,7 @@ fn summary(notices: &Notices, settings: &WatchSettings, reads_messages: bool) ->
         )),
         (None, _) => lines.push(notices.text(Notice::NoAlertChannel).to_string()),
     }
-    if !reads_messages {
+    if !ctx.data().reads_messages() {
         lines.push(notices.text(Notice::NoMessageContent).to_string());
     }
     lines.join("\n")
@@ -573,22 +585,10 @@ async fn setup_watch(
     #[channel_types("Text", "News", "PublicThread", "PrivateThread")]
     channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    if let Some(settings) = change_settings(ctx, |s| {
+    change_and_show(ctx, |s| {
         s.watched.insert(channel.get());
     })
-    .await?
-    {
-        say_privately(
-            ctx,
-            summary(
-                &ctx.data().menu.notices,
-                &settings,
-                ctx.data().reads_messages(),
-            ),
-        )
-        .await?;
-    }
-    Ok(())
+    .await
 }
 
 /// Stop watching a channel
@@ -597,22 +597,10 @@ async fn setup_unwatch(
     ctx: Ctx<'_>,
     #[description = "The channel to stop watching"] channel: serenity::ChannelId,
 ) -> Result<(), Error> {
-    if let Some(settings) = change_settings(ctx, |s| {
+    change_and_show(ctx, |s| {
         s.watched.remove(&channel.get());
     })
-    .await?
-    {
-        say_privately(
-            ctx,
-            summary(
-                &ctx.data().menu.notices,
-                &settings,
-                ctx.data().reads_messages(),
-            ),
-        )
-        .await?;
-    }
-    Ok(())
+    .await
 }
 
 /// Where moderators are alerted, and which role to ping
@@ -636,7 +624,7 @@ async fn setup_alerts(
         return Ok(());
     };
     let notices = &ctx.data().menu.notices;
-    let mut text = summary(notices, &settings, ctx.data().reads_messages());
+    let mut text = summary(ctx, &settings);
     // A test post shows at once whether the bot may write there (without pinging anyone).
     let test = render::notice(notices.text(Notice::AlertChannelTest));
     if let Err(e) = send::to_channel(ctx.http(), channel, &test, Patience::Ordinary).await {
@@ -673,15 +661,7 @@ async fn setup_show(ctx: Ctx<'_>) -> Result<(), Error> {
         return Ok(());
     }
     let settings = ctx.data().settings.get(guild.get())?.unwrap_or_default();
-    say_privately(
-        ctx,
-        summary(
-            &ctx.data().menu.notices,
-            &settings,
-            ctx.data().reads_messages(),
-        ),
-    )
-    .await
+    say_privately(ctx, summary(ctx, &settings)).await
 }
 
 /// Turn crisis watch off and delete its settings
