@@ -3,7 +3,7 @@
 //! gets the same answer everywhere.
 
 use bot_core::{
-    ChatContext, ChatKind, ChatMessage, ChatRef, Classification, Core, ReminderAction,
+    ChatContext, ChatKind, ChatMessage, ChatRef, Classification, Core, CountryCode, ReminderAction,
     ReminderOutcome, Reply, Responder,
 };
 use chrono::{DateTime, Utc};
@@ -29,6 +29,10 @@ pub struct App {
     reminders: Option<Arc<reminders::Reminders>>,
     /// The chats whose last reply was a crisis reply, with when it was sent.
     conversations: Mutex<LruCache<ChatRef, Instant>>,
+    /// The country each person said they are in ("I'm in the UK"): in memory only, gone with `/forget`.
+    countries: Mutex<LruCache<ChatRef, CountryCode>>,
+    /// Where people are assumed to be until they say (the operator's `default_country`).
+    default_country: Option<CountryCode>,
     clock: fn() -> DateTime<Utc>,
 }
 
@@ -40,6 +44,8 @@ impl App {
             catalogs: None,
             reminders: None,
             conversations: Mutex::new(LruCache::new(MAX_CONVERSATIONS)),
+            countries: Mutex::new(LruCache::new(MAX_CONVERSATIONS)),
+            default_country: None,
             clock: Utc::now,
         }
     }
@@ -53,6 +59,12 @@ impl App {
     /// Keeps daily reminders.
     pub fn with_reminders(mut self, reminders: Arc<reminders::Reminders>) -> Self {
         self.reminders = Some(reminders);
+        self
+    }
+
+    /// Assumes people are in `country` until they say where they are.
+    pub fn with_default_country(mut self, country: Option<CountryCode>) -> Self {
+        self.default_country = country;
         self
     }
 
@@ -78,6 +90,13 @@ impl App {
             .expect("conversation memory")
             .peek(&message.chat)
             .is_some_and(|last_seen| last_seen.elapsed() < CONVERSATION_MEMORY);
+        context.country = self
+            .countries
+            .lock()
+            .expect("country memory")
+            .get(&message.chat)
+            .copied()
+            .or(self.default_country);
         context
     }
 
@@ -97,6 +116,7 @@ impl App {
             .lock()
             .expect("conversation memory")
             .pop(chat);
+        self.countries.lock().expect("country memory").pop(chat);
     }
 }
 
@@ -111,6 +131,12 @@ impl Responder for App {
         let context = self.context(message, now);
         let understood = self.bot.understand(&message.text, &context);
         let mut reply = understood.reply;
+        if let Some(country) = understood.country {
+            self.countries
+                .lock()
+                .expect("country memory")
+                .put(message.chat.clone(), country);
+        }
         if let Some(action) = &understood.reminder {
             // Only a group's admins change (or forget) the group's reminder; anyone may see it.
             let may_change =
@@ -217,6 +243,25 @@ mod tests {
             say(&app, &a, "ok").explanation.entries,
             elsewhere.explanation.entries
         );
+    }
+
+    #[test]
+    fn the_country_a_person_names_is_kept_for_their_conversation_until_forget() {
+        let (app, _) = app();
+        let app = app.with_default_country(CountryCode::parse("AU"));
+        let (a, b) = (chat("1"), chat("2"));
+        say(&app, &a, "hi, i'm in the uk");
+        let crisis = say(&app, &a, "i want to end my life").plain_text();
+        assert!(
+            crisis.contains("116 123") && !crisis.contains("988"),
+            "{crisis}"
+        );
+        // Someone else gets the operator's default.
+        let other = say(&app, &b, "i want to end my life").plain_text();
+        assert!(other.contains("13 11 14"), "{other}");
+        say(&app, &a, "/forget");
+        let after = say(&app, &a, "i want to end my life").plain_text();
+        assert!(after.contains("13 11 14"), "{after}");
     }
 
     #[test]

@@ -26,6 +26,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "RECOVERY_BOT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Where people are assumed to be until they say (ISO code such as GB, MX): crisis replies give that
+    /// country's lines. Overrides the configuration's `default_country`; the US when neither is set.
+    #[arg(long, global = true, env = "RECOVERY_BOT_COUNTRY", value_name = "CC", value_parser = parse_country)]
+    pub country: Option<bot_core::CountryCode>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -235,6 +240,11 @@ pub struct AskArgs {
     pub text: Vec<String>,
 }
 
+fn parse_country(text: &str) -> Result<bot_core::CountryCode, String> {
+    bot_core::CountryCode::parse(text.trim())
+        .ok_or_else(|| "use a two-letter ISO code, such as GB or MX".to_string())
+}
+
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
@@ -269,7 +279,7 @@ struct AskOutput<'a> {
     model: Option<bot_core::ModelView>,
 }
 
-pub fn ask(bot: &Core, args: &AskArgs) -> Result<()> {
+pub fn ask(bot: &Core, args: &AskArgs, country: Option<bot_core::CountryCode>) -> Result<()> {
     let text = args.text.join(" ");
     let zone = args
         .zone
@@ -281,6 +291,7 @@ pub fn ask(bot: &Core, args: &AskArgs) -> Result<()> {
         context.today = chrono::Local::now().date_naive();
     }
     context.location = args.near;
+    context.country = country;
     if !args.meetings.is_empty() {
         let catalog = crate::feeds::load_catalog(&args.meetings, args.feeds.defaults()?)?;
         context = context.with_meetings(std::sync::Arc::new(catalog));

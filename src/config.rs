@@ -3,6 +3,7 @@
 //! token never has to be written into a file.
 
 use anyhow::{Context as _, Result};
+use bot_core::CountryCode;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Where people are assumed to be until they say (ISO code such as `GB`; `--country` overrides it): crisis
+    /// replies give that country's lines (`intents/countries.toml`). The US when unset.
+    pub default_country: Option<String>,
     #[serde(default)]
     pub store: StoreConfig,
     #[serde(default)]
@@ -91,6 +95,18 @@ impl MeetingsSection {
 }
 
 impl Config {
+    /// [`Config::default_country`], checked.
+    pub fn default_country(&self) -> Result<Option<CountryCode>> {
+        self.default_country
+            .as_deref()
+            .map(|code| {
+                CountryCode::parse(code).with_context(|| {
+                    format!("default_country {code:?}: use a two-letter ISO code such as GB")
+                })
+            })
+            .transpose()
+    }
+
     /// Reads `path` when given (it must exist), else `recovery-bot.toml` in the working directory if there
     /// is one, else the defaults. Settings with an environment name are read through [`Config::var`].
     pub fn load(path: Option<&Path>) -> Result<Config> {

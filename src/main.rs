@@ -9,7 +9,7 @@ mod feeds;
 mod serve;
 
 use anyhow::{Context as _, Result};
-use bot_core::Core;
+use bot_core::{Core, CountryCode};
 use clap::Parser;
 use std::sync::Arc;
 
@@ -19,7 +19,11 @@ use config::Config;
 fn main() -> Result<()> {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let config = Config::load(cli.config.as_deref())?;
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(country) = cli.country {
+        config.default_country = Some(country.to_string());
+    }
+    let country = config.default_country()?;
     let bot = load_bot(cli.content.as_deref())?;
     let command = cli.command.unwrap_or(if config.has_platform() {
         Command::Serve(cli::ServeArgs::default())
@@ -28,8 +32,8 @@ fn main() -> Result<()> {
     });
     match command {
         Command::Serve(args) => serve::run(bot, config, args.webhook()?),
-        Command::Chat => chat_in_terminal(bot, &config),
-        Command::Ask(args) => cli::ask(&bot, &args),
+        Command::Chat => chat_in_terminal(bot, &config, country),
+        Command::Ask(args) => cli::ask(&bot, &args, country),
         Command::Classify => cli::classify(&bot),
         Command::Train(args) => cli::train(&bot, &args),
         Command::Evaluate(args) => cli::evaluate(&bot, &args),
@@ -41,13 +45,15 @@ fn main() -> Result<()> {
 
 /// The terminal chat, through the same [`app::App`] as the platforms, with reminders kept in a store that
 /// lasts as long as the chat: while it runs, the scheduler prints each reminder in it when it is due.
-fn chat_in_terminal(bot: Core, config: &Config) -> Result<()> {
+fn chat_in_terminal(bot: Core, config: &Config, country: Option<CountryCode>) -> Result<()> {
     let db = sled::Config::new()
         .temporary(true)
         .open()
         .context("opening a temporary reminder store")?;
     let reminders = Arc::new(open_reminders(&db, &bot, config)?);
-    let app = app::App::new(Arc::new(bot)).with_reminders(Arc::clone(&reminders));
+    let app = app::App::new(Arc::new(bot))
+        .with_reminders(Arc::clone(&reminders))
+        .with_default_country(country);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let scheduler = std::thread::spawn(move || -> Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -38,7 +38,9 @@ async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) ->
     };
     let mut tasks: JoinSet<(&'static str, Result<()>)> = JoinSet::new();
 
-    let mut app = App::new(Arc::clone(&bot)).with_reminders(Arc::clone(&reminders));
+    let mut app = App::new(Arc::clone(&bot))
+        .with_reminders(Arc::clone(&reminders))
+        .with_default_country(config.default_country()?);
     if !config.meetings.feed.is_empty() {
         // Feeds load in the background: the platforms answer (crisis replies first of all) while they come in,
         // and a feed that cannot be loaded only leaves meeting questions with the directories.

@@ -4,15 +4,16 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::country::{Countries, CountriesFile};
 use crate::intent::Intent;
 use crate::language::{Language, LanguageDetector};
 use crate::markup;
 use crate::model::{Model, ModelError};
 use crate::notice::{Notices, NoticesFile};
-use crate::reply::{Block, FollowUp};
+use crate::reply::{Block, FollowUp, Span};
 
 /// The content files, in the order they are loaded.
-pub const FILES: [&str; 9] = [
+pub const FILES: [&str; 10] = [
     "sources.toml",
     "normalize.toml",
     "crisis.toml",
@@ -22,10 +23,11 @@ pub const FILES: [&str; 9] = [
     "principle.toml",
     "other.toml",
     "notices.toml",
+    "countries.toml",
 ];
 
 /// The content compiled into the binary.
-const EMBEDDED: [&str; 9] = [
+const EMBEDDED: [&str; 10] = [
     include_str!("../../intents/sources.toml"),
     include_str!("../../intents/normalize.toml"),
     include_str!("../../intents/crisis.toml"),
@@ -35,6 +37,7 @@ const EMBEDDED: [&str; 9] = [
     include_str!("../../intents/principle.toml"),
     include_str!("../../intents/other.toml"),
     include_str!("../../intents/notices.toml"),
+    include_str!("../../intents/countries.toml"),
 ];
 
 /// The weights of the learned scorer, beside the TOML files.
@@ -126,6 +129,9 @@ pub struct Entry {
     pub follow_ups: Vec<FollowUp>,
     /// The same answer in other languages: indexes of entries of the same file.
     pub translations: Vec<(Language, usize)>,
+    /// The same answer outside the US: an entry of the same file whose `{line}` and `{emergency}` paragraphs
+    /// take the country's lines.
+    pub abroad: Option<usize>,
 }
 
 impl Entry {
@@ -219,6 +225,8 @@ pub struct Content {
     pub listing: Listing,
     /// What the adapters say on their own (errors, permissions, crisis watch).
     pub notices: Notices,
+    /// Crisis lines outside the US.
+    pub countries: Countries,
     /// The learned scorer.
     pub model: Model,
     /// Reads the language of normalised text.
@@ -279,6 +287,11 @@ impl Content {
         let notices: NoticesFile = parse_toml("notices.toml", text_of("notices.toml"))?;
         let notices =
             Notices::new(notices).map_err(|message| file_error("notices.toml", message))?;
+        let countries: CountriesFile = parse_toml("countries.toml", text_of("countries.toml"))?;
+        let countries = Countries::new(countries, |id| {
+            sources.source.iter().position(|s| s.id == id)
+        })
+        .map_err(|message| file_error("countries.toml", message))?;
 
         let mut intents = Vec::with_capacity(Intent::ALL.len());
         let mut listing = None;
@@ -358,6 +371,7 @@ impl Content {
             intents,
             listing,
             notices,
+            countries,
             model: Model::from_bytes(model)?,
             language,
         })
@@ -406,6 +420,7 @@ fn build_intent(
     let mut ids = HashSet::new();
     let mut entries = Vec::with_capacity(raw.entry.len());
     let mut translations = Vec::with_capacity(raw.entry.len());
+    let mut abroad = Vec::with_capacity(raw.entry.len());
     for e in raw.entry {
         if !ids.insert(e.id.clone()) {
             return Err(entry_err(&e.id, "the id is used twice".into()));
@@ -450,8 +465,32 @@ fn build_intent(
             blocks,
             follow_ups: e.follow_ups,
             translations: Vec::new(),
+            abroad: None,
         });
         translations.push(e.translations);
+        abroad.push(e.abroad);
+    }
+    for (index, id) in abroad.into_iter().enumerate() {
+        if let Some(id) = id {
+            let target = entries.iter().position(|e| e.id == id).ok_or_else(|| {
+                entry_err(
+                    &entries[index].id,
+                    format!("abroad {id:?} is not an entry of this file"),
+                )
+            })?;
+            let has = |placeholder: &str| {
+                entries[target].blocks.iter().any(
+                    |b| matches!(b.spans.as_slice(), [Span::Text { text }] if text == placeholder),
+                )
+            };
+            if !has("{line}") || !has("{emergency}") {
+                return Err(entry_err(
+                    &id,
+                    "an abroad entry needs a {line} and an {emergency} paragraph".into(),
+                ));
+            }
+            entries[index].abroad = Some(target);
+        }
     }
     for (index, wanted) in translations.into_iter().enumerate() {
         for (code, id) in wanted {
@@ -764,4 +803,7 @@ struct RawEntry {
     /// Language code -> id of the entry that says this in that language.
     #[serde(default)]
     translations: BTreeMap<String, String>,
+    /// The entry that says this outside the US, with the country's lines (`countries.toml`).
+    #[serde(default)]
+    abroad: Option<String>,
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::classify::{Classifier, Decision, Matched, Precision, Rules, lexicon};
 use crate::content::{Command, Content, ContentError, Entry};
+use crate::country::{Country, CountryCode};
 use crate::intent::Intent;
 use crate::language::Language;
 use crate::meeting_answer;
@@ -59,6 +60,9 @@ pub struct ChatContext {
     /// The previous reply in this conversation was a crisis or overdose-now reply: small talk now gets a gentle
     /// reminder of the crisis lines, never a cheerful change of subject.
     pub after_crisis: bool,
+    /// Where the person is, when known (they said so earlier, the operator's default): a crisis reply gives that
+    /// country's lines. `None` and the US give the US lines.
+    pub country: Option<CountryCode>,
 }
 
 impl ChatContext {
@@ -81,6 +85,7 @@ impl ChatContext {
             location: None,
             meetings: None,
             after_crisis: false,
+            country: None,
         }
     }
 
@@ -207,6 +212,8 @@ pub struct Core {
 pub struct Understood {
     pub reply: Reply,
     pub reminder: Option<ReminderAction>,
+    /// The country the message says the person is in ("I'm in the UK"), for the conversation to remember.
+    pub country: Option<CountryCode>,
 }
 
 /// A message as the rules and the model read it.
@@ -222,6 +229,8 @@ struct Reading {
     scores: Scores,
     /// The normalised text without idioms (with `Precision::Entry` only).
     text: String,
+    /// The country the message names (with `Precision::Entry` only).
+    country: Option<CountryCode>,
     /// The language it is written in (with `Precision::Entry` only).
     language: Language,
 }
@@ -235,6 +244,10 @@ struct Route<'t> {
     query: &'t str,
     /// The language to answer in.
     language: Language,
+    /// The country the message names.
+    named_country: Option<CountryCode>,
+    /// Outside the US: the country whose lines the crisis entries give.
+    abroad: Option<CountryCode>,
 }
 
 impl Core {
@@ -338,12 +351,13 @@ impl Core {
         } else {
             self.content.model.score(&stripped)
         };
-        let (text, language) = match precision {
+        let (text, language, country) = match precision {
             Precision::Entry => (
                 stripped.into_owned(),
                 self.content.language.detect(&normalized),
+                self.content.countries.named_in(&normalized),
             ),
-            Precision::Intent => (String::new(), Language::English),
+            Precision::Intent => (String::new(), Language::English, None),
         };
         Some(Reading {
             matched,
@@ -352,6 +366,7 @@ impl Core {
             past_story,
             scores,
             text,
+            country,
             language,
         })
     }
@@ -552,6 +567,7 @@ impl Core {
                     .read(text, &reminders.entries[entry].id)
             });
         Understood {
+            country: route.named_country,
             reply: self.build(route, context),
             reminder,
         }
@@ -572,8 +588,13 @@ impl Core {
                         )],
                         query: text,
                         language: Language::English,
+                        named_country: None,
+                        abroad: None,
                     },
-                    Some(reading) => self.route_reading(&reading, false, text),
+                    Some(reading) => Route {
+                        named_country: reading.country,
+                        ..self.route_reading(&reading, false, text)
+                    },
                 };
                 // Right after a crisis reply, anything that is not about something else keeps the lines in
                 // view.
@@ -586,8 +607,26 @@ impl Core {
                 route
             }
         };
+        self.localise(&mut route, context);
         self.translate(&mut route);
         route
+    }
+
+    /// Outside the US (the country the message names, else the one the context knows), crisis answers give the
+    /// country's lines: each entry with an `abroad` variant takes it.
+    fn localise(&self, route: &mut Route<'_>, context: &ChatContext) {
+        let Some(code) = route.named_country.or(context.country) else {
+            return;
+        };
+        if self.content.countries.get(code).is_none() {
+            return;
+        }
+        for (intent, entry) in &mut route.entries {
+            if let Some(abroad) = self.content.intent(*intent).entries[*entry].abroad {
+                *entry = abroad;
+                route.abroad = Some(code);
+            }
+        }
     }
 
     /// Answers in `language` where the content has the answer in it. An answer that is not urgent and has
@@ -676,6 +715,8 @@ impl Core {
                 entries: vec![(intent, entry)],
                 query,
                 language,
+                named_country: None,
+                abroad: None,
             };
         }
         let mut route = self.route_matched(matched, query);
@@ -717,6 +758,8 @@ impl Core {
                 )],
                 query,
                 language: Language::English,
+                named_country: None,
+                abroad: None,
             },
             Matched {
                 decision:
@@ -734,6 +777,8 @@ impl Core {
                     .collect(),
                 query,
                 language: Language::English,
+                named_country: None,
+                abroad: None,
             },
         }
     }
@@ -749,6 +794,8 @@ impl Core {
                 entries: vec![(intent, command.entry.unwrap_or(file.default_entry))],
                 query: words,
                 language: Language::English,
+                named_country: None,
+                abroad: None,
             };
         };
         let routed = self.route_reading(&reading, true, words);
@@ -773,10 +820,13 @@ impl Core {
             entries: vec![(intent, entry)],
             query: words,
             language: reading.language,
+            named_country: None,
+            abroad: None,
         }
     }
 
     fn build(&self, route: Route<'_>, context: &ChatContext) -> Reply {
+        let country = route.abroad.and_then(|c| self.content.countries.get(c));
         let mut blocks = Vec::new();
         let mut meetings = Vec::new();
         let mut follow_ups: Vec<FollowUp> = Vec::new();
@@ -807,7 +857,13 @@ impl Core {
                 continue;
             }
             used.push((intent, index));
-            blocks.extend(entry_blocks(entry));
+            match country {
+                Some(country) => blocks.extend(
+                    entry_blocks(entry)
+                        .flat_map(|block| country_blocks(block, country, route.language)),
+                ),
+                None => blocks.extend(entry_blocks(entry)),
+            }
             if let Some(group) = &entry.list_group {
                 blocks.extend(file.group(group).filter_map(|(_, e)| {
                     e.title
@@ -831,18 +887,25 @@ impl Core {
             follow_ups.extend(shown.follow_ups.iter().cloned());
         }
         follow_ups.dedup();
+        if let Some(country) = country {
+            blocks.push(Block::plain(
+                BlockKind::Paragraph,
+                self.content.countries.assumed(country, route.language),
+            ));
+        }
 
         let mut sources: Vec<SourceRef> = Vec::new();
-        for &(intent, index) in &used {
-            for &s in &self.content.intent(intent).entries[index].sources {
-                let source = &self.content.sources[s];
-                if !sources.iter().any(|r| r.id == source.id) {
-                    sources.push(SourceRef {
-                        id: source.id.clone(),
-                        title: source.title.clone(),
-                        file: source.file.clone(),
-                    });
-                }
+        let entry_sources = used
+            .iter()
+            .flat_map(|&(intent, index)| &self.content.intent(intent).entries[index].sources);
+        for &s in entry_sources.chain(country.iter().flat_map(|c| &c.sources)) {
+            let source = &self.content.sources[s];
+            if !sources.iter().any(|r| r.id == source.id) {
+                sources.push(SourceRef {
+                    id: source.id.clone(),
+                    title: source.title.clone(),
+                    file: source.file.clone(),
+                });
             }
         }
         Reply {
@@ -873,6 +936,19 @@ fn everyday(rules: Classification) -> bool {
         rules.intent,
         Intent::Reminder | Intent::Meeting | Intent::Principle
     )
+}
+
+/// A block of an `abroad` entry: its `{line}` and `{emergency}` paragraphs are the country's.
+fn country_blocks(block: Block, country: &Country, language: Language) -> Vec<Block> {
+    let placeholder = match block.spans.as_slice() {
+        [crate::reply::Span::Text { text }] if block.kind == BlockKind::Paragraph => text.as_str(),
+        _ => "",
+    };
+    match placeholder {
+        "{line}" => country.line(language).to_vec(),
+        "{emergency}" => country.emergency(language).to_vec(),
+        _ => vec![block],
+    }
 }
 
 /// An entry's blocks, under its title when it has one.

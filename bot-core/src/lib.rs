@@ -8,6 +8,7 @@
 mod classify;
 pub mod content;
 pub mod corpus;
+mod country;
 mod engine;
 mod intent;
 pub mod language;
@@ -25,6 +26,7 @@ pub mod train;
 mod zone_names;
 
 pub use content::{Command, Content, ContentError};
+pub use country::{Countries, Country, CountryCode};
 pub use engine::{
     ChatContext, ChatKind, Classification, Core, ModelView, Platform, RulesReading, Thresholds,
     Understood,

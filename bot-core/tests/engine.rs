@@ -418,3 +418,76 @@ fn a_crisis_told_as_a_story_that_is_over_gets_a_warm_answer_with_the_988_line() 
         assert!(reply.urgent, "{text}");
     }
 }
+
+#[test]
+fn a_crisis_gets_the_lines_of_the_country_the_person_is_in() {
+    let message = "i want to kill myself";
+    for (code, line, emergency) in [
+        ("CA", "9-8-8", "911"),
+        ("GB", "116 123", "999"),
+        ("IE", "116 123", "112"),
+        ("AU", "13 11 14", "000"),
+        ("NZ", "1737", "111"),
+        ("MX", "800 911 2000", "911"),
+        ("ES", "024", "112"),
+        ("DE", "findahelpline.com", "local emergency number"),
+    ] {
+        let mut context = context();
+        context.country = bot_core::CountryCode::parse(code);
+        let reply = bot().respond(message, &context);
+        assert_eq!(reply.intent, Intent::Crisis, "{code}");
+        assert!(reply.urgent, "{code}");
+        let text = reply.plain_text();
+        assert!(
+            text.contains(line) && text.contains(emergency),
+            "{code}: {text}"
+        );
+        // No US line at all (Canada's 9-8-8 is its own), and the bot says it is a bot.
+        for us in ["741741", "988lifeline", "press 2", "838255"] {
+            assert!(!text.contains(us), "{code}: {text}");
+        }
+        if code != "CA" {
+            assert!(!text.contains("988"), "{code}: {text}");
+        }
+        assert!(text.contains("bot"), "{code}");
+        assert!(
+            text.lines()
+                .last()
+                .unwrap()
+                .contains("Tell me where you are"),
+            "{code}"
+        );
+    }
+}
+
+#[test]
+fn the_country_a_message_names_answers_it_and_is_reported_for_the_conversation() {
+    let understood = bot().understand("i'm in london and i want to kill myself", &context());
+    assert_eq!(
+        understood.country.map(|c| c.to_string()).as_deref(),
+        Some("GB")
+    );
+    let text = understood.reply.plain_text();
+    assert!(text.contains("116 123") && text.contains("999"), "{text}");
+    assert!(!text.contains("988"), "{text}");
+
+    let spanish = bot().respond("estoy en mexico y ya no quiero vivir", &context());
+    let text = spanish.plain_text();
+    assert!(text.starts_with("Gracias"), "{text}");
+    assert!(
+        text.contains("800 911 2000") && text.contains("Línea de la Vida"),
+        "{text}"
+    );
+
+    // Danger right now: the emergency number first.
+    let danger = bot().respond("im in sydney and im on the bridge right now", &context());
+    let text = danger.plain_text();
+    assert!(
+        text.find("000").unwrap() < text.find("13 11 14").unwrap(),
+        "{text}"
+    );
+
+    // Without a country, the US lines, unchanged.
+    let us = ask("i want to kill myself").plain_text();
+    assert!(us.contains("988") && !us.contains("Tell me where you are"));
+}
