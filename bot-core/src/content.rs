@@ -129,8 +129,8 @@ pub struct Entry {
     pub follow_ups: Vec<FollowUp>,
     /// The same answer in other languages: indexes of entries of the same file.
     pub translations: Vec<(Language, usize)>,
-    /// The same answer outside the US: an entry of the same file whose `{line}` and `{emergency}` paragraphs
-    /// take the country's lines.
+    /// The same answer outside the US: an entry of the same file whose `{emergency}` (and `{line}`) paragraphs
+    /// take the country's.
     pub abroad: Option<usize>,
 }
 
@@ -483,10 +483,10 @@ fn build_intent(
                     |b| matches!(b.spans.as_slice(), [Span::Text { text }] if text == placeholder),
                 )
             };
-            if !has("{line}") || !has("{emergency}") {
+            if !has("{emergency}") {
                 return Err(entry_err(
                     &id,
-                    "an abroad entry needs a {line} and an {emergency} paragraph".into(),
+                    "an abroad entry needs an {emergency} paragraph".into(),
                 ));
             }
             entries[index].abroad = Some(target);

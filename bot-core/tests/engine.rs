@@ -487,6 +487,18 @@ fn the_country_a_message_names_answers_it_and_is_reported_for_the_conversation()
         "{text}"
     );
 
+    // An overdose happening now: the country's emergency number, no US-only line.
+    let mut uk = context();
+    uk.country = bot_core::CountryCode::parse("GB");
+    let overdose = bot().respond("my friend is not breathing and his lips are blue", &uk);
+    assert!(overdose.urgent);
+    let text = overdose.plain_text();
+    assert!(text.contains("999") && text.contains("naloxone"), "{text}");
+    assert!(
+        !text.contains("911") && !text.contains("Good Samaritan"),
+        "{text}"
+    );
+
     // Without a country, the US lines, unchanged.
     let us = ask("i want to kill myself").plain_text();
     assert!(us.contains("988") && !us.contains("Tell me where you are"));
