@@ -90,12 +90,14 @@ impl App {
             .expect("conversation memory")
             .peek(&message.chat)
             .is_some_and(|last_seen| last_seen.elapsed() < CONVERSATION_MEMORY);
+        // What they said, else their reminder zone's country, else the operator's default.
         context.country = self
             .countries
             .lock()
             .expect("country memory")
             .get(&message.chat)
             .copied()
+            .or_else(|| zone.and_then(|z| self.bot.content().countries.of_zone(z.name())))
             .or(self.default_country);
         context
     }
@@ -262,6 +264,18 @@ mod tests {
         say(&app, &a, "/forget");
         let after = say(&app, &a, "i want to end my life").plain_text();
         assert!(after.contains("13 11 14"), "{after}");
+    }
+
+    #[test]
+    fn a_reminder_zone_tells_the_country_when_the_person_has_not_said() {
+        let (app, _) = app();
+        let a = chat("1");
+        say(&app, &a, "/remind 8am Europe/London");
+        let crisis = say(&app, &a, "i want to end my life").plain_text();
+        assert!(
+            crisis.contains("116 123") && !crisis.contains("988"),
+            "{crisis}"
+        );
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub struct Countries {
     assumed_es: String,
     /// Each place word after "in", "from", "en", "de" ...: its country, or `None` for the US.
     places: Vec<(String, Option<usize>)>,
+    /// Each IANA zone of a country: its code.
+    zones: Vec<(String, CountryCode)>,
     finder: Regex,
 }
 
@@ -110,6 +112,11 @@ impl Countries {
         }))
     }
 
+    /// The country of an IANA time zone (a person's reminder zone), when the content knows it.
+    pub fn of_zone(&self, zone: &str) -> Option<CountryCode> {
+        self.zones.iter().find(|(z, _)| z == zone).map(|(_, c)| *c)
+    }
+
     /// The line after the help that says which country was assumed.
     pub fn assumed(&self, country: &Country, language: Language) -> String {
         let template = match language {
@@ -123,6 +130,7 @@ impl Countries {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CountriesFile {
+    us_zones: Vec<String>,
     us_places: Vec<String>,
     assumed: String,
     assumed_es: String,
@@ -140,6 +148,8 @@ struct RawCountry {
     name_es: Option<String>,
     #[serde(default)]
     places: Vec<String>,
+    #[serde(default)]
+    zones: Vec<String>,
     source: Vec<String>,
     line: String,
     emergency: String,
@@ -181,6 +191,11 @@ impl Countries {
         let mut countries = Vec::new();
         let mut places: Vec<(String, Option<usize>)> =
             file.us_places.iter().map(|p| (p.clone(), None)).collect();
+        let mut zones: Vec<(String, CountryCode)> = file
+            .us_zones
+            .iter()
+            .map(|z| (z.clone(), CountryCode::US))
+            .collect();
         for raw in file.country {
             let code = raw
                 .code
@@ -199,7 +214,14 @@ impl Countries {
                     .iter()
                     .map(|p| (p.clone(), Some(countries.len()))),
             );
+            zones.extend(raw.zones.iter().map(|z| (z.clone(), code)));
             countries.push(build(raw, Some(code))?);
+        }
+        if let Some((zone, _)) = zones
+            .iter()
+            .find(|(z, _)| z.parse::<chrono_tz::Tz>().is_err())
+        {
+            return Err(format!("zone {zone:?} is not an IANA time zone"));
         }
         for (place, _) in &places {
             if place.is_empty() || !place.bytes().all(|b| b.is_ascii_lowercase() || b == b' ') {
@@ -224,6 +246,7 @@ impl Countries {
             assumed: file.assumed,
             assumed_es: file.assumed_es,
             places,
+            zones,
             finder,
         })
     }
@@ -264,5 +287,8 @@ mod tests {
         let gb = countries.get(CountryCode::parse("GB").unwrap()).unwrap();
         assert_eq!(gb.name(Language::English), "the United Kingdom");
         assert_eq!(CountryCode::parse("GBR"), None);
+        assert_eq!(countries.of_zone("Europe/London"), CountryCode::parse("GB"));
+        assert_eq!(countries.of_zone("America/Chicago"), Some(CountryCode::US));
+        assert_eq!(countries.of_zone("Asia/Tokyo"), None);
     }
 }
