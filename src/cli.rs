@@ -265,6 +265,10 @@ fn parse_coordinates(text: &str) -> Result<bot_core::Coordinates, String> {
 struct AskOutput<'a> {
     intent: bot_core::Intent,
     urgent: bool,
+    /// The country whose lines a crisis reply gives (`US` unless known otherwise).
+    country: String,
+    /// The language of the answer (`en`, `es`).
+    lang: bot_core::language::Language,
     text: String,
     blocks: &'a [bot_core::Block],
     follow_ups: &'a [bot_core::FollowUp],
@@ -296,12 +300,16 @@ pub fn ask(bot: &Core, args: &AskArgs, country: Option<bot_core::CountryCode>) -
         let catalog = crate::feeds::load_catalog(&args.meetings, args.feeds.defaults()?)?;
         context = context.with_meetings(std::sync::Arc::new(catalog));
     }
-    let reply = bot.respond(&text, &context);
+    let understood = bot.understand(&text, &context);
+    let country = understood.country.or(context.country);
+    let reply = understood.reply;
     let mut out = std::io::stdout().lock();
     if args.json {
         let output = AskOutput {
             intent: reply.intent,
             urgent: reply.urgent,
+            country: country.map_or_else(|| "US".to_string(), |c| c.to_string()),
+            lang: reply.language,
             text: reply.plain_text(),
             blocks: &reply.blocks,
             follow_ups: &reply.follow_ups,

@@ -53,6 +53,29 @@ fn ask_json_has_intent_urgent_and_text() {
 }
 
 #[test]
+fn ask_takes_the_country_and_says_which_country_and_language_it_answered_for() {
+    let uk = json(&["ask", "--json", "--country", "gb", "I want to kill myself"]);
+    assert_eq!(uk["country"], "GB");
+    assert_eq!(uk["lang"], "en");
+    let text = uk["text"].as_str().unwrap();
+    assert!(text.contains("116 123") && !text.contains("988"), "{text}");
+
+    let mexico = json(&["ask", "--json", "estoy en méxico y ya no quiero vivir"]);
+    assert_eq!(mexico["country"], "MX");
+    assert_eq!(mexico["lang"], "es");
+
+    let default = json(&["ask", "--json", "hello"]);
+    assert_eq!(default["country"], "US");
+
+    let bad = bot()
+        .args(["--country", "GBR", "ask", "hi"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("two-letter"));
+}
+
+#[test]
 fn ask_explain_names_rule_entries_and_sources() {
     let reply = json(&["ask", "--json", "--explain", "explain hope"]);
     let explanation = &reply["explanation"];

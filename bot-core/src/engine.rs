@@ -912,6 +912,7 @@ impl Core {
             intent: route.intent,
             urgent,
             overdose_now,
+            language: route.language,
             blocks,
             follow_ups,
             meetings,

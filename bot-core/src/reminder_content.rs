@@ -4,6 +4,7 @@
 //! name the file and the entry, and every source is checked against bot-core's `sources.toml`.
 
 use crate::content::{Content, entry_error, file_error, parse_toml};
+use crate::language::Language;
 use crate::{Block, ContentError, Explanation, FollowUp, Intent, Reply, SourceRef, Span};
 use chrono::format::{Item, StrftimeItems};
 use chrono::{Datelike as _, NaiveDate};
@@ -342,6 +343,7 @@ impl ReminderContent {
             intent: Intent::Reminder,
             urgent: false,
             overdose_now: false,
+            language: Language::English,
             blocks,
             follow_ups: footer.1,
             meetings: Vec::new(),
@@ -423,6 +425,7 @@ impl ReminderContent {
             intent: Intent::Reminder,
             urgent: false,
             overdose_now: false,
+            language: Language::English,
             blocks,
             follow_ups,
             meetings: Vec::new(),

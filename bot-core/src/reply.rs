@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::engine::Classification;
 use crate::intent::Intent;
+use crate::language::Language;
 
 /// A run of inline text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -98,6 +99,9 @@ pub struct Reply {
     /// It carries the answer to an overdose happening now (alone, or after the crisis lines).
     #[serde(skip)]
     pub overdose_now: bool,
+    /// The language it answers in (the message's, where the content has the answer in it).
+    #[serde(skip)]
+    pub language: Language,
     pub blocks: Vec<Block>,
     pub follow_ups: Vec<FollowUp>,
     /// The meetings listed, in order, when the reply lists meetings.

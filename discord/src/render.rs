@@ -255,6 +255,7 @@ mod tests {
             intent,
             urgent,
             overdose_now: false,
+            language: bot_core::language::Language::English,
             blocks,
             follow_ups: Vec::new(),
             meetings: Vec::new(),
