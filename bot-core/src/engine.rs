@@ -345,12 +345,14 @@ impl Core {
         let overrulable = rules.emergency()
             && (past_story || !self.rules_classification(decide(Rules::Strict)).emergency());
         let everyday = overrulable.then(|| decide(Rules::Everyday));
-        // Past an emergency that no model can overrule, the scores only choose between crisis answers.
-        let scores = if rules.emergency() && !overrulable && precision == Precision::Intent {
-            Scores::certain(Label::Crisis)
-        } else {
-            self.content.model.score(&stripped)
-        };
+        // Past a crisis that no model can overrule, the scores only choose between crisis answers. (An overdose
+        // happening now still needs them: the model may read a crisis in it too.)
+        let scores =
+            if rules.intent == Intent::Crisis && !overrulable && precision == Precision::Intent {
+                Scores::certain(Label::Crisis)
+            } else {
+                self.content.model.score(&stripped)
+            };
         let (text, language, country) = match precision {
             Precision::Entry => (
                 stripped.into_owned(),
@@ -425,6 +427,8 @@ impl Core {
     /// Rules and model together, safety first: the model raises a message to a crisis or an overdose happening
     /// now, and leaves the rules' other intents alone.
     ///
+    /// - an overdose happening now that the rules found is also a crisis when the model's probability of
+    ///   someone at risk reaches its threshold and is above its probability of an overdose (both answers);
     /// - an emergency the rules found stands, unless only rules marked `overrulable` found it and the model is
     ///   all but sure that nobody is at risk (below [`Thresholds::RULE_FLOOR`]), or the rules' crisis is told as
     ///   a story that is over and the model reads no one at risk at its own thresholds: then the rules' other
@@ -442,6 +446,17 @@ impl Core {
     /// [`Thresholds::OVER_A_RULE`] or above.
     pub fn combine(rules: RulesReading, scores: &Scores, t: Thresholds) -> Classification {
         if rules.said.emergency() && !(rules.overrulable && Core::overrules(&rules, scores, t)) {
+            // An overdose happening now that the model reads as someone at risk ("took all my pills on
+            // purpose"): the crisis lines too, before the overdose steps.
+            if rules.said.intent == Intent::Overdose
+                && scores.crisis() >= t.crisis
+                && scores.crisis() > scores.of(Label::OverdoseNow)
+            {
+                return Classification {
+                    overdose_now: true,
+                    ..Classification::crisis()
+                };
+            }
             return rules.said;
         }
         let rules_say = rules.without_emergency;
@@ -709,10 +724,18 @@ impl Core {
                     .unwrap_or(file.default_entry);
                 (entry, scores.best())
             };
+            let mut entries = vec![(intent, entry)];
+            // With an overdose happening now that the rules found, its answer follows the crisis lines.
+            if let (Intent::Crisis, true, Some(d)) =
+                (intent, combined.overdose_now, matched.decision)
+                && d.intent == Intent::Overdose
+            {
+                entries.push((d.intent, d.entry));
+            }
             return Route {
                 intent,
                 rule: format!("model:{label}"),
-                entries: vec![(intent, entry)],
+                entries,
                 query,
                 language,
                 named_country: None,
@@ -958,4 +981,44 @@ fn entry_blocks(entry: &Entry) -> impl Iterator<Item = Block> + '_ {
         .heading()
         .into_iter()
         .chain(entry.blocks.iter().cloned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reading(said: Classification) -> RulesReading {
+        RulesReading {
+            said,
+            overrulable: false,
+            without_emergency: Classification::other(),
+            silent: false,
+            command: false,
+            past_story: false,
+        }
+    }
+
+    fn scores(label: Label, p: f32) -> Scores {
+        let mut all = [(1.0 - p) / (Label::COUNT - 1) as f32; Label::COUNT];
+        all[Label::ALL.iter().position(|l| *l == label).unwrap()] = p;
+        Scores(all)
+    }
+
+    const T: Thresholds = Thresholds {
+        crisis: 0.05,
+        overdose_now: 0.05,
+    };
+
+    #[test]
+    fn an_overdose_happening_now_the_model_reads_as_a_crisis_gets_both_answers() {
+        let overdose_now = reading(Classification::overdose_now());
+        let both = Core::combine(overdose_now, &scores(Label::Crisis, 0.9), T);
+        assert_eq!(both.intent, Intent::Crisis);
+        assert!(both.urgent && both.overdose_now);
+        // The model reading an overdose never lowers it.
+        let still = Core::combine(overdose_now, &scores(Label::OverdoseNow, 0.9), T);
+        assert_eq!(still, Classification::overdose_now());
+        let calm = Core::combine(overdose_now, &scores(Label::Other, 0.99), T);
+        assert_eq!(calm, Classification::overdose_now());
+    }
 }
