@@ -79,6 +79,8 @@ pub struct Reminders {
     inner: Mutex<Inner>,
     /// Wakes the scheduler when a reminder changes.
     pub(crate) wake: Notify,
+    /// Whether the scheduler runs over this store (for a health check).
+    pub(crate) scheduler_running: std::sync::atomic::AtomicBool,
 }
 
 /// What the lock guards.
@@ -122,7 +124,14 @@ impl Reminders {
             stats,
             inner: Mutex::new(Inner { zones, due }),
             wake: Notify::new(),
+            scheduler_running: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Whether the scheduler ([`crate::run`]) is running over this store.
+    pub fn scheduler_running(&self) -> bool {
+        self.scheduler_running
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// What the store held when it was opened.
