@@ -1,4 +1,4 @@
-//! The command line: `chat`, `ask` and `classify`. `ask` and `classify` are the interface the evaluation
+//! The command line: `chat`, `ask`, `classify` and the rest. `ask` and `classify` are the interface the evaluation
 //! uses: keep their output stable.
 
 use anyhow::{Context as _, Result};
@@ -48,6 +48,15 @@ pub enum Command {
     Train(TrainArgs),
     /// Measure rules, model and both on a labelled split (default: the frozen test part).
     Evaluate(EvaluateArgs),
+    /// Ask a running `serve` whether it is healthy (its /healthz); exit 0 when it is.
+    Health(HealthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The /healthz URL (default: from `[metrics] listen` or RECOVERY_BOT_METRICS_LISTEN).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Args)]
