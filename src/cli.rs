@@ -48,8 +48,18 @@ pub enum Command {
     Train(TrainArgs),
     /// Measure rules, model and both on a labelled split (default: the frozen test part).
     Evaluate(EvaluateArgs),
+    /// The configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Ask a running `serve` whether it is healthy (its /healthz); exit 0 when it is.
     Health(HealthArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Read the configuration file and environment as `serve` would, check them and print what would run,
+    /// without connecting to anything. Fails when `serve` would not run as configured. Never prints tokens.
+    Check,
 }
 
 #[derive(Debug, Args)]

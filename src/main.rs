@@ -3,6 +3,7 @@
 
 mod app;
 mod chat;
+mod check;
 mod cli;
 mod config;
 mod feeds;
@@ -33,6 +34,12 @@ fn main() -> Result<()> {
         Command::Chat
     });
     match command {
+        Command::Config(cli::ConfigCommand::Check) => check::run(
+            &config,
+            cli.config.as_deref(),
+            cli.content.as_deref(),
+            &mut std::io::stdout().lock(),
+        ),
         Command::Health(args) => health(&config, &args),
         Command::Serve(args) => serve::run(bot, config, args.webhook()?),
         Command::Chat => chat_in_terminal(bot, &config),
