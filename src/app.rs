@@ -3,8 +3,8 @@
 //! gets the same answer everywhere.
 
 use bot_core::{
-    ChatContext, ChatKind, ChatMessage, ChatRef, Classification, Core, CountryCode, ReminderAction,
-    ReminderOutcome, Reply, Responder,
+    ChatContext, ChatKind, ChatMessage, ChatRef, Classification, Core, CountryCode, Platform,
+    ReminderAction, ReminderOutcome, Reply, Responder,
 };
 use chrono::{DateTime, Utc};
 use lru::LruCache;
@@ -161,6 +161,7 @@ impl Responder for App {
             }
         }
         self.remember(&message.chat, &reply, context);
+        count_reply(message.chat.platform, &reply, started.elapsed());
         tracing::info!(
             platform = ?message.chat.platform,
             chat = %message.chat.id,
@@ -183,6 +184,19 @@ impl Responder for App {
     }
 }
 
+/// Counts an answered message by platform and intent, an urgent reply, and the time the answer took
+/// (never anything the person wrote).
+fn count_reply(platform: Platform, reply: &Reply, took: Duration) {
+    let platform = crate::monitor::platform_label(platform);
+    metrics::counter!("recovery_bot_messages_total", "platform" => platform, "intent" => reply.intent.as_str())
+        .increment(1);
+    if reply.urgent {
+        metrics::counter!("recovery_bot_urgent_replies_total", "platform" => platform).increment(1);
+    }
+    metrics::histogram!("recovery_bot_respond_seconds", "platform" => platform)
+        .record(took.as_secs_f64());
+}
+
 /// Runs a reminder store change, which waits for an fsync, without holding up an async worker: on tokio's
 /// multi-threaded runtime (`serve`) the worker hands its other tasks to another thread first, so no other chat
 /// waits for the disk; elsewhere (the terminal chat, `ask`, tests) it simply runs.
@@ -198,7 +212,7 @@ fn off_the_async_worker<T>(change: impl FnOnce() -> T) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bot_core::{ChatKind, Intent, Platform};
+    use bot_core::{ChatKind, Intent};
     use chrono::TimeZone;
 
     /// Tuesday 24 November 2026, 17:00 in California.

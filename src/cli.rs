@@ -1,4 +1,4 @@
-//! The command line: `chat`, `ask` and `classify`. `ask` and `classify` are the interface the evaluation
+//! The command line: `chat`, `ask`, `classify` and the rest. `ask` and `classify` are the interface the evaluation
 //! uses: keep their output stable.
 
 use anyhow::{Context as _, Result};
@@ -53,6 +53,25 @@ pub enum Command {
     Train(TrainArgs),
     /// Measure rules, model and both on a labelled split (default: the frozen test part).
     Evaluate(EvaluateArgs),
+    /// The configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Ask a running `serve` whether it is healthy (its /healthz); exit 0 when it is.
+    Health(HealthArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Read the configuration file and environment as `serve` would, check them and print what would run,
+    /// without connecting to anything. Fails when `serve` would not run as configured. Never prints tokens.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The /healthz URL (default: from `[metrics] listen` or RECOVERY_BOT_METRICS_LISTEN).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -25,17 +25,34 @@ pub struct Config {
     pub reminders: RemindersSection,
     #[serde(default)]
     pub meetings: MeetingsSection,
+    #[serde(default)]
+    pub metrics: MetricsSection,
 }
 
 /// Where the sled store lives (reminders, Discord server settings).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreConfig {
-    /// A folder for the store. When not set, `recovery-bot.db` in the working directory, and if that cannot be
-    /// opened (another recovery-bot holds it, or the folder is read-only), a temporary store with a warning,
-    /// so that the bot still answers; reminders then last only as long as the process.
+    /// A folder for the store; `RECOVERY_BOT_STORE` overrides it. When not set, `recovery-bot.db` in the
+    /// working directory, and if that cannot be opened (another recovery-bot holds it, or the folder is
+    /// read-only), a temporary store with a warning, so that the bot still answers; reminders then last only
+    /// as long as the process.
     pub path: Option<PathBuf>,
 }
+
+/// `/metrics` (Prometheus) and `/healthz`, served by `serve` when an address is set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSection {
+    /// The address to listen on, such as `127.0.0.1:9477`; `RECOVERY_BOT_METRICS_LISTEN` overrides it. Off
+    /// when neither is set.
+    pub listen: Option<String>,
+}
+
+/// The environment variable for `[store] path`.
+pub const STORE_VAR: &str = "RECOVERY_BOT_STORE";
+/// The environment variable for `[metrics] listen`.
+pub const METRICS_LISTEN_VAR: &str = "RECOVERY_BOT_METRICS_LISTEN";
 
 /// The store's folder when none is configured.
 pub const DEFAULT_STORE: &str = "recovery-bot.db";
@@ -151,6 +168,7 @@ impl Config {
             "DISCORD_PROXY_URL" => self.discord.proxy_url.clone(),
             "DISCORD_DEV_GUILD" => self.discord.dev_guild.map(|g| g.to_string()),
             "DISCORD_SHARDS" => self.discord.shards.clone(),
+            METRICS_LISTEN_VAR => self.metrics.listen.clone(),
             _ => None,
         }
     }
@@ -165,10 +183,36 @@ impl Config {
             .context("[telegram] webhook_url / listen")
     }
 
+    /// The store's folder: `RECOVERY_BOT_STORE`, else `[store] path`; `None` for the default.
+    pub fn store_path(&self) -> Option<PathBuf> {
+        match std::env::var_os(STORE_VAR) {
+            Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
+            _ => self.store.path.clone(),
+        }
+    }
+
+    /// Where `/metrics` and `/healthz` are served: `RECOVERY_BOT_METRICS_LISTEN`, else `[metrics] listen`;
+    /// `None` when metrics are off.
+    pub fn metrics_listen(&self) -> Result<Option<std::net::SocketAddr>> {
+        self.var(METRICS_LISTEN_VAR)
+            .as_deref()
+            .map(parse_metrics_listen)
+            .transpose()
+    }
+
     /// Some platform has a token: `recovery-bot` serves instead of chatting in the terminal.
     pub fn has_platform(&self) -> bool {
         self.var("TELOXIDE_TOKEN").is_some() || self.var("DISCORD_TOKEN").is_some()
     }
+}
+
+/// `[metrics] listen`: an IP address and a port.
+fn parse_metrics_listen(text: &str) -> Result<std::net::SocketAddr> {
+    text.trim().parse().map_err(|e| {
+        anyhow::anyhow!(
+            "[metrics] listen ({METRICS_LISTEN_VAR}) {text:?}: {e} (use an IP address and a port, such as 127.0.0.1:9477)"
+        )
+    })
 }
 
 /// A token's text, to hand to the platform's client.
@@ -243,6 +287,26 @@ mod tests {
         assert_eq!(section(None).refresh_minutes(), 60);
         assert_eq!(section(Some(0)).refresh_minutes(), 5);
         assert_eq!(section(Some(u64::MAX)).refresh_minutes(), 7 * 24 * 60);
+    }
+
+    #[test]
+    fn the_metrics_address_is_read_and_checked() {
+        let off: Config = toml::from_str("").unwrap();
+        assert_eq!(off.file_var(METRICS_LISTEN_VAR), None);
+        let on: Config = toml::from_str("[metrics]\nlisten = \"127.0.0.1:9477\"").unwrap();
+        assert_eq!(
+            on.file_var(METRICS_LISTEN_VAR).as_deref(),
+            Some("127.0.0.1:9477")
+        );
+        assert_eq!(
+            parse_metrics_listen(" 127.0.0.1:9477 ").unwrap(),
+            "127.0.0.1:9477".parse().unwrap()
+        );
+        let error = format!(
+            "{:#}",
+            parse_metrics_listen("localhost").expect_err("an error")
+        );
+        assert!(error.contains("[metrics] listen"), "{error}");
     }
 
     #[test]

@@ -3,9 +3,12 @@
 
 mod app;
 mod chat;
+mod check;
 mod cli;
 mod config;
 mod feeds;
+mod monitor;
+mod recorder;
 mod serve;
 
 use anyhow::{Context as _, Result};
@@ -20,6 +23,10 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(Command::Health(args)) = &cli.command {
+        // Often and quickly (a container's health check): without loading the content.
+        return health(&config, args);
+    }
     if let Some(country) = cli.country {
         config.default_country = Some(country.to_string());
     }
@@ -31,6 +38,13 @@ fn main() -> Result<()> {
         Command::Chat
     });
     match command {
+        Command::Config(cli::ConfigCommand::Check) => check::run(
+            &config,
+            cli.config.as_deref(),
+            cli.content.as_deref(),
+            &mut std::io::stdout().lock(),
+        ),
+        Command::Health(args) => health(&config, &args),
         Command::Serve(args) => serve::run(bot, config, args.webhook()?),
         Command::Chat => chat_in_terminal(bot, &config, country),
         Command::Ask(args) => cli::ask(&bot, &args, country),
@@ -41,6 +55,21 @@ fn main() -> Result<()> {
             feeds::check(&files, feeds.defaults()?, &mut std::io::stdout().lock())
         }
     }
+}
+
+/// `recovery-bot health`: the given URL, or the configured metrics address's /healthz.
+fn health(config: &Config, args: &cli::HealthArgs) -> Result<()> {
+    let url = match &args.url {
+        Some(url) => url.clone(),
+        None => match config.metrics_listen()? {
+            Some(listen) => monitor::healthz_url(listen),
+            None => anyhow::bail!(
+                "no /healthz to ask: metrics are off (give --url, or set [metrics] listen or {})",
+                config::METRICS_LISTEN_VAR
+            ),
+        },
+    };
+    monitor::check(&url)
 }
 
 /// The terminal chat, through the same [`app::App`] as the platforms, with reminders kept in a store that

@@ -26,6 +26,14 @@ pub fn run(bot: Core, config: Config, webhook: Option<telegram::Webhook>) -> Res
 
 async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) -> Result<()> {
     let bot = Arc::new(bot);
+    // Bound first: an address that cannot be used stops serve before it connects anywhere.
+    let metrics = match config.metrics_listen()? {
+        Some(address) => Some((
+            crate::monitor::install(),
+            crate::monitor::bind(address).await?,
+        )),
+        None => None,
+    };
     let db = open_store(&config)?;
     let reminders = Arc::new(crate::open_reminders(&db, &bot, &config)?);
 
@@ -63,6 +71,7 @@ async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) ->
     let app: Arc<dyn Responder> = Arc::new(app);
     let menu = bot.menu();
     let mut outboxes = Outboxes::default();
+    let (mut telegram_status, mut discord_status) = (None, None);
 
     let telegram = telegram::TelegramConfig::from_vars(|name| config.var(name))
         .context("Telegram settings")?;
@@ -73,6 +82,7 @@ async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) ->
         };
         let telegram = telegram::Telegram::new(settings).context("Telegram settings")?;
         outboxes.telegram = Some(telegram.outbox());
+        telegram_status = Some(telegram.status());
         let run = telegram.run(Arc::clone(&app), menu.clone(), shutdown());
         tasks.spawn(async move { ("telegram", run.await) });
     }
@@ -83,7 +93,16 @@ async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) ->
         let guilds = db
             .open_tree("discord-guilds")
             .context("opening the Discord settings in the store")?;
-        let run = discord::run(settings, Arc::clone(&app), menu.clone(), guilds, shutdown());
+        let status = discord::Status::default();
+        discord_status = Some(status.clone());
+        let run = discord::run_with_status(
+            settings,
+            Arc::clone(&app),
+            menu.clone(),
+            guilds,
+            status,
+            shutdown(),
+        );
         tasks.spawn(async move { ("discord", run.await) });
     }
     if outboxes.telegram.is_none() && outboxes.discord.is_none() {
@@ -93,6 +112,16 @@ async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) ->
     }
     let scheduler = reminders::run(Arc::clone(&reminders), outboxes, shutdown());
     tasks.spawn(async move { ("reminders", scheduler.await.map_err(Into::into)) });
+    if let Some((recorder, listener)) = metrics {
+        let parts = crate::monitor::Parts {
+            telegram: telegram_status,
+            discord: discord_status,
+            reminders: Arc::clone(&reminders),
+        };
+        crate::monitor::start_at_zero(&parts, !config.meetings.feed.is_empty());
+        let run = crate::monitor::serve(listener, recorder, parts, db.clone(), shutdown());
+        tasks.spawn(async move { ("metrics server", run.await) });
+    }
     tracing::info!(feeds = config.meetings.feed.len(), "serving");
 
     let mut failure = None;
@@ -118,8 +147,9 @@ async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) ->
     }
 }
 
-/// The configured store (an error if it cannot be opened), or the default one, or failing that a temporary
-/// one: a bot that cannot keep reminders must still answer a person in crisis.
+/// The configured store (`RECOVERY_BOT_STORE` or `[store] path`; an error if it cannot be opened), or the
+/// default one, or failing that a temporary one: a bot that cannot keep reminders must still answer a person in
+/// crisis.
 fn open_store(config: &Config) -> Result<sled::Db> {
     // sled's cache would otherwise grow to 1 GB; 8 MB keeps a day of a million reminders near 160 MB.
     let open = |path: &Path| {
@@ -128,7 +158,7 @@ fn open_store(config: &Config) -> Result<sled::Db> {
             .cache_capacity(8 << 20)
             .open()
     };
-    if let Some(path) = &config.store.path {
+    if let Some(path) = &config.store_path() {
         return open(path).with_context(|| {
             format!(
                 "opening the store {} (is another recovery-bot using it?)",

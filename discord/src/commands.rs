@@ -130,9 +130,16 @@ async fn answer(ctx: Ctx<'_>, text: String, private: bool) -> Result<bot_core::R
         .responder
         .respond(&ChatMessage::text(person(ctx.author().id), text));
     let ephemeral = private && reply.alarm().is_none() && ctx.guild_id().is_some();
+    let mut sent = Ok(());
     for message in render::render(&reply) {
-        ctx.send(message.poise_reply(ephemeral)).await?;
+        if let Err(error) = ctx.send(message.poise_reply(ephemeral)).await {
+            sent = Err(error);
+            break;
+        }
     }
+    send::count(&sent);
+    sent?;
+    send::record_latency(started);
     tracing::info!(
         kind = "command",
         command = %ctx.command().name,

@@ -168,6 +168,7 @@ fn log_answer(
     let ms = started.elapsed().as_millis() as u64;
     match outcome {
         Ok(()) => {
+            send::record_latency(started);
             tracing::info!(kind, intent = %reply.intent, urgent = reply.urgent, ms, "answered")
         }
         Err(e) => {

@@ -43,6 +43,7 @@ mod outbox;
 pub mod render;
 mod send;
 mod settings;
+mod status;
 mod watch;
 
 use std::future::Future;
@@ -58,6 +59,7 @@ pub use config::{ConfigError, DiscordConfig, ShardRange};
 pub use error::Error;
 pub use outbox::Outbox;
 pub use settings::{SettingsError, SettingsStore, WatchSettings};
+pub use status::Status;
 
 /// Tracing filter directives that keep message text out of the logs: serenity logs the raw event on some
 /// warnings (`serenity::gateway::ws`) and request bodies at debug level. Append to the binary's filter:
@@ -111,6 +113,40 @@ pub async fn run(
     settings: sled::Tree,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    run_with_status(
+        config,
+        responder,
+        menu,
+        settings,
+        Status::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// [`run`], telling `status` whether the adapter runs and its shards are connected (for a health check).
+pub async fn run_with_status(
+    config: DiscordConfig,
+    responder: Arc<dyn Responder>,
+    menu: Menu,
+    settings: sled::Tree,
+    status: Status,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    status.set_running(true);
+    let result = serve(config, responder, menu, settings, &status, shutdown).await;
+    status.set_running(false);
+    result
+}
+
+async fn serve(
+    config: DiscordConfig,
+    responder: Arc<dyn Responder>,
+    menu: Menu,
+    settings: sled::Tree,
+    status: &Status,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = signal::channel(false);
     let relay = tokio::spawn(async move {
         shutdown.await;
@@ -131,7 +167,16 @@ pub async fn run(
             intents.contains(serenity::GatewayIntents::MESSAGE_CONTENT),
             Ordering::Relaxed,
         );
-        match run_client(&config, Arc::clone(&shared), intents, stop_rx.clone()).await {
+        let watcher = status::Watcher(status.clone());
+        match run_client(
+            &config,
+            Arc::clone(&shared),
+            intents,
+            watcher,
+            stop_rx.clone(),
+        )
+        .await
+        {
             Err(serenity::Error::Gateway(serenity::GatewayError::DisallowedGatewayIntents))
                 if intents.contains(serenity::GatewayIntents::MESSAGE_CONTENT) =>
             {
@@ -169,11 +214,13 @@ async fn run_client(
     config: &DiscordConfig,
     shared: Data,
     intents: serenity::GatewayIntents,
+    watcher: status::Watcher,
     mut stop: signal::Receiver<bool>,
 ) -> Result<(), serenity::Error> {
     let framework = commands::framework(config, shared);
     let mut client = serenity::ClientBuilder::new_with_http(config.http(), intents)
         .framework(framework)
+        .event_handler(watcher)
         .await?;
     let shards = match config.shards {
         Some(shards) => shards,

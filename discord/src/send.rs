@@ -69,9 +69,32 @@ where
             return result;
         }
         tracing::warn!(error = %describe(error), wait_ms = pause.as_millis() as u64, "Discord send failed; trying again");
+        metrics::counter!("recovery_bot_deliveries_total", "platform" => "discord", "outcome" => "retried")
+            .increment(1);
         tokio::time::sleep(pause).await;
         wait = (wait * 2).min(MAX_WAIT);
     }
+}
+
+/// Counts a reply's delivery by outcome (`recovery_bot_deliveries_total`): `sent`, `failed_transient`,
+/// `failed_permanent` or `unreachable`.
+pub(crate) fn count<T>(result: &Result<T, serenity::Error>) {
+    let outcome = match result {
+        Ok(_) => "sent",
+        Err(error) => match delivery_error(error) {
+            DeliveryError::Transient(_) => "failed_transient",
+            DeliveryError::Permanent(_) => "failed_permanent",
+            DeliveryError::Unreachable => "unreachable",
+        },
+    };
+    metrics::counter!("recovery_bot_deliveries_total", "platform" => "discord", "outcome" => outcome)
+        .increment(1);
+}
+
+/// Records how long a delivered reply took, from the event to the last message sent.
+pub(crate) fn record_latency(started: std::time::Instant) {
+    metrics::histogram!("recovery_bot_reply_seconds", "platform" => "discord")
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Up to `most`, different from one call to the next.
@@ -107,6 +130,17 @@ pub async fn reply_to(
     messages: &[Outgoing],
     patience: Patience,
 ) -> Result<(), serenity::Error> {
+    let result = reply_all(http, to, messages, patience).await;
+    count(&result);
+    result
+}
+
+async fn reply_all(
+    http: &serenity::Http,
+    to: &serenity::Message,
+    messages: &[Outgoing],
+    patience: Patience,
+) -> Result<(), serenity::Error> {
     for (i, message) in messages.iter().enumerate() {
         let mut builder = once_only(message);
         if i == 0 {
@@ -128,6 +162,17 @@ pub async fn to_channel(
     messages: &[Outgoing],
     patience: Patience,
 ) -> Result<(), serenity::Error> {
+    let result = post(http, channel, messages, patience).await;
+    count(&result);
+    result
+}
+
+async fn post(
+    http: &serenity::Http,
+    channel: serenity::ChannelId,
+    messages: &[Outgoing],
+    patience: Patience,
+) -> Result<(), serenity::Error> {
     for message in messages {
         let builder = once_only(message);
         retrying(patience, || channel.send_message(http, builder.clone())).await?;
@@ -142,13 +187,28 @@ pub async fn to_user(
     messages: &[Outgoing],
     patience: Patience,
 ) -> Result<(), serenity::Error> {
-    let channel = retrying(patience, || user.create_dm_channel(http)).await?;
-    to_channel(http, channel.id, messages, patience).await
+    let result = match retrying(patience, || user.create_dm_channel(http)).await {
+        Ok(channel) => post(http, channel.id, messages, patience).await,
+        Err(error) => Err(error),
+    };
+    count(&result);
+    result
 }
 
 /// Answers a button press with `messages`: the first as the interaction's response, the rest as
 /// follow-ups.
 pub async fn answer_component(
+    http: &serenity::Http,
+    interaction: &serenity::ComponentInteraction,
+    messages: &[Outgoing],
+    patience: Patience,
+) -> Result<(), serenity::Error> {
+    let result = answer_all(http, interaction, messages, patience).await;
+    count(&result);
+    result
+}
+
+async fn answer_all(
     http: &serenity::Http,
     interaction: &serenity::ComponentInteraction,
     messages: &[Outgoing],

@@ -666,6 +666,19 @@ impl FeedStore {
         let mut state = self.lock_state();
         let entry = &mut state[index];
         entry.checked_at = Some(now);
+        let outcome = match &result {
+            Ok(None) => "not_modified",
+            Ok(Some(_)) => "loaded",
+            Err(_) => "failed",
+        };
+        metrics::counter!("recovery_bot_feed_refreshes_total", "outcome" => outcome).increment(1);
+        if result.is_ok() {
+            let unix = now
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs_f64();
+            metrics::gauge!("recovery_bot_feed_last_refresh_timestamp_seconds").set(unix);
+        }
         match result {
             Ok(None) => {
                 entry.last_error = None;

@@ -190,6 +190,7 @@ pub async fn run_with<S: Sender, C: Clock>(
     let mut tasks: JoinSet<(Delivery, Option<Result<(), DeliveryError>>)> = JoinSet::new();
     let mut running: HashMap<tokio::task::Id, Platform> = HashMap::new();
     tokio::pin!(shutdown);
+    let _running = Running::start(&reminders);
     tracing::info!("reminder scheduler started");
 
     loop {
@@ -282,6 +283,26 @@ pub async fn run_with<S: Sender, C: Clock>(
     reminders.flush()?;
     tracing::info!("reminder scheduler stopped");
     Ok(())
+}
+
+/// Says the scheduler runs while it lives ([`Reminders::scheduler_running`]), however the loop ends.
+struct Running<'a>(&'a Reminders);
+
+impl<'a> Running<'a> {
+    fn start(reminders: &'a Reminders) -> Self {
+        reminders
+            .scheduler_running
+            .store(true, std::sync::atomic::Ordering::Release);
+        Running(reminders)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0
+            .scheduler_running
+            .store(false, std::sync::atomic::Ordering::Release);
+    }
 }
 
 async fn sleep_until<C: Clock>(clock: &C, at: Option<DateTime<Utc>>) {

@@ -79,6 +79,8 @@ pub struct Reminders {
     inner: Mutex<Inner>,
     /// Wakes the scheduler when a reminder changes.
     pub(crate) wake: Notify,
+    /// Whether the scheduler runs over this store (for a health check).
+    pub(crate) scheduler_running: std::sync::atomic::AtomicBool,
 }
 
 /// What the lock guards.
@@ -122,7 +124,14 @@ impl Reminders {
             stats,
             inner: Mutex::new(Inner { zones, due }),
             wake: Notify::new(),
+            scheduler_running: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Whether the scheduler ([`crate::run`]) is running over this store.
+    pub fn scheduler_running(&self) -> bool {
+        self.scheduler_running
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// What the store held when it was opened.
@@ -162,6 +171,7 @@ impl Reminders {
             self.db.flush()?;
             self.wake.notify_one();
             tracing::info!(platform = ?chat.platform, chat = %chat.id, "reminder paused: chat unreachable");
+            count(chat.platform, "blocked");
         }
         Ok(())
     }
@@ -442,6 +452,7 @@ impl Reminders {
                 record.retry = None;
                 if now >= end_of_day(date, tz) {
                     tracing::warn!(platform = ?key.platform, chat = %chat.id, %date, attempts, "reminder not delivered: retries ran out at the end of the day");
+                    count(key.platform, "failed");
                     let next = next_after(&record, day, now - self.settings.late_window);
                     self.write(&mut inner, &key, record, next)?;
                     return Ok(Claim::Skip);
@@ -464,11 +475,15 @@ impl Reminders {
                 || crate::schedule::local_date(now, tz) != date =>
             {
                 tracing::info!(platform = ?key.platform, chat = %chat.id, %date, "reminder skipped: missed by more than the late window, or its day is over");
+                count(key.platform, "missed");
                 let next = next_after(&record, day, now - self.settings.late_window);
                 self.write(&mut inner, &key, record, next)?;
                 Ok(Claim::Skip)
             }
             None => {
+                if now - due_at > LATE {
+                    count(key.platform, "late");
+                }
                 record.sent = Some(day);
                 let next = next_after(&record, day, due_at);
                 self.write(&mut inner, &key, record, next)?;
@@ -518,11 +533,13 @@ impl Reminders {
             Ok(()) => {
                 record.delivered = Some(record.delivered.map_or(day, |d| d.max(day)));
                 self.put(&mut inner, key, Some(&record))?;
+                count(key.platform, "sent");
             }
             Err(DeliveryError::Unreachable) => {
                 record.state = State::Blocked;
                 self.write(&mut inner, key, record, None)?;
                 tracing::info!(platform = ?key.platform, chat = %delivery.chat.id, "reminder paused: chat unreachable");
+                count(key.platform, "blocked");
             }
             Err(DeliveryError::Transient(error)) => {
                 let retry_at = now + backoff;
@@ -537,15 +554,37 @@ impl Reminders {
                         at: retry_at,
                     };
                     self.write(&mut inner, key, record, Some(retry))?;
+                    count(key.platform, "retry");
                 } else {
                     tracing::warn!(platform = ?key.platform, chat = %delivery.chat.id, attempt = delivery.attempt, %error, "reminder delivery failed; no time left today to retry");
+                    count(key.platform, "failed");
                 }
             }
             Err(DeliveryError::Permanent(error)) => {
                 tracing::warn!(platform = ?key.platform, chat = %delivery.chat.id, %error, "reminder delivery failed permanently for today");
+                count(key.platform, "failed");
             }
         }
         Ok(())
+    }
+}
+
+/// A reminder claimed later than this after its time (after downtime) counts as late.
+const LATE: Duration = Duration::minutes(5);
+
+/// Counts what became of a day's reminder (`recovery_bot_reminders_total`): `sent`, `late` (claimed more than
+/// five minutes after its time), `retry`, `failed`, `missed` (beyond the late window), `blocked`.
+fn count(platform: Platform, outcome: &'static str) {
+    metrics::counter!("recovery_bot_reminders_total", "platform" => platform_label(platform), "outcome" => outcome)
+        .increment(1);
+}
+
+/// A platform as a metric label.
+fn platform_label(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Telegram => "telegram",
+        Platform::Discord => "discord",
+        Platform::Terminal => "terminal",
     }
 }
 

@@ -126,6 +126,10 @@ impl Handler {
         let intent = reply.intent.as_str();
         let respond_us = responded.as_micros() as u64;
         let total_ms = started.elapsed().as_millis() as u64;
+        if result.is_ok() {
+            metrics::histogram!("recovery_bot_reply_seconds", "platform" => "telegram")
+                .record(started.elapsed().as_secs_f64());
+        }
         match result {
             Ok(messages) => tracing::info!(
                 update_id,

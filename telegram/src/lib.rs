@@ -62,9 +62,11 @@ pub mod incoming;
 mod listener;
 mod outbox;
 pub mod render;
+mod status;
 
 pub use config::{ConfigError, TelegramConfig, Webhook, parse_api_url};
 pub use outbox::Outbox;
+pub use status::Status;
 pub use url::Url;
 
 use bot_core::{Menu, Responder};
@@ -95,6 +97,7 @@ pub struct Telegram {
     config: TelegramConfig,
     bot: Bot,
     outbox: Outbox,
+    status: Status,
 }
 
 impl Telegram {
@@ -113,12 +116,19 @@ impl Telegram {
             config,
             bot,
             outbox,
+            status: Status::default(),
         })
     }
 
     /// Sends messages the bot starts (reminders). Works before, during and after [`Telegram::run`].
     pub fn outbox(&self) -> Outbox {
         self.outbox.clone()
+    }
+
+    /// Whether the adapter runs and reaches Telegram (for a health check). Works before, during and after
+    /// [`Telegram::run`].
+    pub fn status(&self) -> Status {
+        self.status.clone()
     }
 
     /// Runs the bot until `shutdown` resolves, then stops taking updates, lets in-flight replies finish
@@ -147,6 +157,7 @@ impl Telegram {
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
         let started = Instant::now();
+        let _stops = status::StopsRunning(self.status.clone());
         let setup = async {
             let me = get_me(&self.bot).await?;
             register_commands(&self.bot, &menu).await;
@@ -159,6 +170,7 @@ impl Telegram {
                         .delete_webhook()
                         .await
                         .build(),
+                    self.status.clone(),
                 )),
             };
             anyhow::Ok((me, listener))
@@ -176,6 +188,7 @@ impl Telegram {
             startup_ms = started.elapsed().as_millis() as u64,
             "Telegram adapter started"
         );
+        self.status.set_running(true);
 
         let handler = Arc::new(Handler {
             responder,
@@ -214,8 +227,12 @@ impl Telegram {
             }
         });
 
-        let listener_errors = Arc::new(|error: RequestError| async move {
-            tracing::warn!(error = %outbox::describe(&error), "getting updates failed");
+        let polling = self.status.clone();
+        let listener_errors = Arc::new(move |error: RequestError| {
+            polling.poll_failed();
+            async move {
+                tracing::warn!(error = %outbox::describe(&error), "getting updates failed");
+            }
         });
         let dispatch = async {
             match listener {

@@ -47,8 +47,8 @@ fn readable(update: &Update) -> bool {
     }
 }
 
-/// Long polling, without unreadable updates.
-pub(crate) struct Polled(pub Polling<Bot>);
+/// Long polling, without unreadable updates; each update received tells `Status` Telegram is reachable.
+pub(crate) struct Polled(pub Polling<Bot>, pub crate::Status);
 
 impl UpdateListener for Polled {
     type Err = teloxide::RequestError;
@@ -67,8 +67,14 @@ impl<'a> AsUpdateStream<'a> for Polled {
     type Stream = BoxStream<'a, Result<Update, teloxide::RequestError>>;
 
     fn as_stream(&'a mut self) -> Self::Stream {
+        let status = self.1.clone();
         self.0
             .as_stream()
+            .inspect(move |item| {
+                if item.is_ok() {
+                    status.update_received();
+                }
+            })
             .filter(|item| future::ready(item.as_ref().map_or(true, readable)))
             .boxed()
     }

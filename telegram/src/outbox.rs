@@ -269,6 +269,17 @@ impl Outbox {
         reply: &Reply,
         placement: Placement,
     ) -> Result<usize, DeliveryError> {
+        let result = self.deliver_all(chat, reply, placement).await;
+        count_delivery(&result);
+        result
+    }
+
+    async fn deliver_all(
+        &self,
+        chat: ChatId,
+        reply: &Reply,
+        placement: Placement,
+    ) -> Result<usize, DeliveryError> {
         if self.unreachable().contains(&chat.0) {
             return Err(DeliveryError::Unreachable);
         }
@@ -344,6 +355,7 @@ impl Outbox {
                         "rate limited; waiting"
                     );
                     waited += wait;
+                    count_retry();
                     tokio::time::sleep(wait).await;
                 }
                 Failure::RetryAfter(_) => return Err(DeliveryError::Transient(what)),
@@ -351,6 +363,7 @@ impl Outbox {
                     let wait = BACKOFF_START * 2u32.pow(attempt - 1);
                     tracing::warn!(chat_id = message.chat.0, attempt, error = %what, wait_ms = wait.as_millis() as u64, "send failed; retrying");
                     attempt += 1;
+                    count_retry();
                     tokio::time::sleep(wait).await;
                 }
                 Failure::Transient => return Err(DeliveryError::Transient(what)),
@@ -378,6 +391,25 @@ impl Outbox {
             }
         }
     }
+}
+
+/// Counts a reply's delivery by outcome (`recovery_bot_deliveries_total`); an empty reply is not one.
+fn count_delivery(result: &Result<usize, DeliveryError>) {
+    let outcome = match result {
+        Ok(0) => return,
+        Ok(_) => "sent",
+        Err(DeliveryError::Transient(_)) => "failed_transient",
+        Err(DeliveryError::Permanent(_)) => "failed_permanent",
+        Err(DeliveryError::Unreachable) => "unreachable",
+    };
+    metrics::counter!("recovery_bot_deliveries_total", "platform" => "telegram", "outcome" => outcome)
+        .increment(1);
+}
+
+/// Counts one more try of a message after a failure that passes (a 429's wait, a network or server error).
+fn count_retry() {
+    metrics::counter!("recovery_bot_deliveries_total", "platform" => "telegram", "outcome" => "retried")
+        .increment(1);
 }
 
 /// The client for `config`: paced by `Throttle` unless turned off. Spawns the throttle's worker, so it
