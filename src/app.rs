@@ -278,6 +278,9 @@ mod tests {
         say(&app, &a, "/forget");
         let after = say(&app, &a, "i want to end my life").plain_text();
         assert!(after.contains("13 11 14"), "{after}");
+        say(&app, &a, "/country mx");
+        let mexico = say(&app, &a, "i want to end my life").plain_text();
+        assert!(mexico.contains("800 911 2000"), "{mexico}");
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub struct Command {
     pub intent: Intent,
     /// The answer when the command comes without words; with words, they pick the entry as any message would.
     pub entry: Option<usize>,
+    /// `/country GB`: the words name where the person is, and this entry answers once they do.
+    pub sets_country: Option<usize>,
 }
 
 /// A source an answer cites.
@@ -629,11 +631,17 @@ fn build_intent(
             .as_deref()
             .map(|id| find(id, "the command's entry"))
             .transpose()?;
+        let sets_country = c
+            .sets_country
+            .as_deref()
+            .map(|id| find(id, "the command's sets_country"))
+            .transpose()?;
         commands.push(Command {
             name: c.name,
             description: c.description,
             intent,
             entry,
+            sets_country,
         });
     }
     Ok(IntentContent {
@@ -756,6 +764,8 @@ struct RawCommand {
     description: String,
     #[serde(default)]
     entry: Option<String>,
+    #[serde(default)]
+    sets_country: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -79,6 +79,7 @@ pub struct Countries {
     elsewhere: Country,
     assumed: String,
     assumed_es: String,
+    us_name: [String; 2],
     /// Each place word after "in", "from", "en", "de" ...: its country, or `None` for the US.
     places: Vec<(String, Option<usize>)>,
     /// Each IANA zone of a country: its code.
@@ -117,6 +118,23 @@ impl Countries {
         self.zones.iter().find(|(z, _)| z == zone).map(|(_, c)| *c)
     }
 
+    /// The name of `code`'s country in `language` ("the United Kingdom", "Estados Unidos").
+    pub fn name_of(&self, code: CountryCode, language: Language) -> &str {
+        match self.get(code) {
+            Some(country) => country.name(language),
+            None => &self.us_name[usize::from(language == Language::Spanish)],
+        }
+    }
+
+    /// The country `/country` names: a code (`gb`), or a place (`uk`, `mexico`), in normalised words.
+    pub fn in_command(&self, normalized_words: &str) -> Option<CountryCode> {
+        let words = normalized_words.trim();
+        let code = CountryCode::parse(words)
+            .filter(|c| *c == CountryCode::US || self.countries.iter().any(|k| k.code == Some(*c)));
+        code.or_else(|| self.named_in(&format!("in {words}")))
+            .or_else(|| CountryCode::parse(words))
+    }
+
     /// The line after the help that says which country was assumed.
     pub fn assumed(&self, country: &Country, language: Language) -> String {
         let template = match language {
@@ -130,6 +148,8 @@ impl Countries {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CountriesFile {
+    us_name: String,
+    us_name_es: String,
     us_zones: Vec<String>,
     us_places: Vec<String>,
     assumed: String,
@@ -245,6 +265,7 @@ impl Countries {
             elsewhere: build(file.elsewhere, None)?,
             assumed: file.assumed,
             assumed_es: file.assumed_es,
+            us_name: [file.us_name, file.us_name_es],
             places,
             zones,
             finder,

@@ -810,6 +810,22 @@ impl Core {
     fn route_command<'t>(&self, command: &Command, words: &'t str) -> Route<'t> {
         let intent = command.intent;
         let file = self.content.intent(intent);
+        if let Some(done) = command.sets_country
+            && let Some(code) = self
+                .content
+                .countries
+                .in_command(&self.normalizer.normalize(words))
+        {
+            return Route {
+                intent,
+                rule: format!("command:/{}", command.name),
+                entries: vec![(intent, done)],
+                query: words,
+                language: Language::English,
+                named_country: Some(code),
+                abroad: None,
+            };
+        }
         let Some(reading) = self.read(words, Precision::Entry) else {
             return Route {
                 intent,
@@ -880,6 +896,16 @@ impl Core {
                 continue;
             }
             used.push((intent, index));
+            if let Some(code) = route.named_country
+                && entry
+                    .blocks
+                    .iter()
+                    .any(|b| b.spans.iter().any(|s| s.text().contains("{country}")))
+            {
+                let name = self.content.countries.name_of(code, route.language);
+                blocks.extend(entry_blocks(entry).map(|block| fill_country(block, name)));
+                continue;
+            }
             match country {
                 Some(country) => blocks.extend(
                     entry_blocks(entry)
@@ -960,6 +986,16 @@ fn everyday(rules: Classification) -> bool {
         rules.intent,
         Intent::Reminder | Intent::Meeting | Intent::Principle
     )
+}
+
+/// `block` with `{country}` in its text replaced by `name`.
+fn fill_country(mut block: Block, name: &str) -> Block {
+    for span in &mut block.spans {
+        if let crate::reply::Span::Text { text } | crate::reply::Span::Strong { text } = span {
+            *text = text.replace("{country}", name);
+        }
+    }
+    block
 }
 
 /// A block of an `abroad` entry: its `{line}` and `{emergency}` paragraphs are the country's.

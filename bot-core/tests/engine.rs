@@ -503,3 +503,34 @@ fn the_country_a_message_names_answers_it_and_is_reported_for_the_conversation()
     let us = ask("i want to kill myself").plain_text();
     assert!(us.contains("988") && !us.contains("Tell me where you are"));
 }
+
+#[test]
+fn the_country_command_sets_where_the_person_is() {
+    for words in ["gb", "GB", "uk", "the united kingdom", "london"] {
+        let understood = bot().understand(&format!("/country {words}"), &context());
+        assert_eq!(
+            understood.country.map(|c| c.to_string()).as_deref(),
+            Some("GB"),
+            "{words}"
+        );
+        let text = understood.reply.plain_text();
+        assert!(
+            text.contains("the lines for the United Kingdom"),
+            "{words}: {text}"
+        );
+    }
+    let other = bot().understand("/country de", &context());
+    assert_eq!(other.country.map(|c| c.to_string()).as_deref(), Some("DE"));
+    assert!(
+        other
+            .reply
+            .plain_text()
+            .contains("the lines for your country")
+    );
+    // Without a country, how to use it; a crisis in its words is still a crisis.
+    let usage = bot().understand("/country", &context());
+    assert_eq!(usage.country, None);
+    assert!(usage.reply.plain_text().contains("/country GB"));
+    let crisis = bot().understand("/country i want to kill myself", &context());
+    assert_eq!(crisis.reply.intent, Intent::Crisis);
+}
