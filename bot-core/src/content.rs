@@ -10,7 +10,7 @@ use crate::language::{Language, LanguageDetector};
 use crate::markup;
 use crate::model::{Model, ModelError};
 use crate::notice::{Notices, NoticesFile};
-use crate::reply::{Block, FollowUp, Span};
+use crate::reply::{Block, FollowUp};
 
 /// The content files, in the order they are loaded.
 pub const FILES: [&str; 10] = [
@@ -472,29 +472,15 @@ fn build_intent(
         translations.push(e.translations);
         abroad.push(e.abroad);
     }
-    for (index, id) in abroad.into_iter().enumerate() {
-        if let Some(id) = id {
-            let target = entries.iter().position(|e| e.id == id).ok_or_else(|| {
-                entry_err(
-                    &entries[index].id,
-                    format!("abroad {id:?} is not an entry of this file"),
-                )
-            })?;
-            let has = |placeholder: &str| {
-                entries[target].blocks.iter().any(
-                    |b| matches!(b.spans.as_slice(), [Span::Text { text }] if text == placeholder),
-                )
-            };
-            if !has("{emergency}") {
-                return Err(entry_err(
-                    &id,
-                    "an abroad entry needs an {emergency} paragraph".into(),
-                ));
-            }
-            entries[index].abroad = Some(target);
-        }
-    }
-    for (index, wanted) in translations.into_iter().enumerate() {
+    let target = |entries: &[Entry], index: usize, id: &str, what: &str| {
+        entries.iter().position(|e| e.id == id).ok_or_else(|| {
+            entry_err(
+                &entries[index].id,
+                format!("{what} {id:?} is not an entry of this file"),
+            )
+        })
+    };
+    for (index, (wanted, abroad)) in translations.into_iter().zip(abroad).enumerate() {
         for (code, id) in wanted {
             let language = Language::from_code(&code).ok_or_else(|| {
                 entry_err(
@@ -502,13 +488,22 @@ fn build_intent(
                     format!("translation {code:?} is not a language the bot knows"),
                 )
             })?;
-            let target = entries.iter().position(|e| e.id == id).ok_or_else(|| {
-                entry_err(
-                    &entries[index].id,
-                    format!("translation {id:?} is not an entry of this file"),
-                )
-            })?;
-            entries[index].translations.push((language, target));
+            let found = target(&entries, index, &id, "translation")?;
+            entries[index].translations.push((language, found));
+        }
+        if let Some(id) = abroad {
+            let found = target(&entries, index, &id, "abroad")?;
+            if !entries[found]
+                .blocks
+                .iter()
+                .any(|b| b.placeholder() == Some("{emergency}"))
+            {
+                return Err(entry_err(
+                    &id,
+                    "an abroad entry needs an {emergency} paragraph".into(),
+                ));
+            }
+            entries[index].abroad = Some(found);
         }
     }
     let groups: HashSet<&str> = entries.iter().filter_map(|e| e.group.as_deref()).collect();

@@ -129,9 +129,7 @@ impl Countries {
     /// The country `/country` names: a code (`gb`), or a place (`uk`, `mexico`), in normalised words.
     pub fn in_command(&self, normalized_words: &str) -> Option<CountryCode> {
         let words = normalized_words.trim();
-        let code = CountryCode::parse(words)
-            .filter(|c| *c == CountryCode::US || self.countries.iter().any(|k| k.code == Some(*c)));
-        code.or_else(|| self.named_in(&format!("in {words}")))
+        self.named_in(&format!("in {words}"))
             .or_else(|| CountryCode::parse(words))
     }
 

@@ -866,6 +866,9 @@ impl Core {
 
     fn build(&self, route: Route<'_>, context: &ChatContext) -> Reply {
         let country = route.abroad.and_then(|c| self.content.countries.get(c));
+        let named = route
+            .named_country
+            .map(|c| self.content.countries.name_of(c, route.language));
         let mut blocks = Vec::new();
         let mut meetings = Vec::new();
         let mut follow_ups: Vec<FollowUp> = Vec::new();
@@ -896,23 +899,9 @@ impl Core {
                 continue;
             }
             used.push((intent, index));
-            if let Some(code) = route.named_country
-                && entry
-                    .blocks
-                    .iter()
-                    .any(|b| b.spans.iter().any(|s| s.text().contains("{country}")))
-            {
-                let name = self.content.countries.name_of(code, route.language);
-                blocks.extend(entry_blocks(entry).map(|block| fill_country(block, name)));
-                continue;
-            }
-            match country {
-                Some(country) => blocks.extend(
-                    entry_blocks(entry)
-                        .flat_map(|block| country_blocks(block, country, route.language)),
-                ),
-                None => blocks.extend(entry_blocks(entry)),
-            }
+            blocks.extend(
+                entry_blocks(entry).flat_map(|block| fill(block, country, named, route.language)),
+            );
             if let Some(group) = &entry.list_group {
                 blocks.extend(file.group(group).filter_map(|(_, e)| {
                     e.title
@@ -988,27 +977,27 @@ fn everyday(rules: Classification) -> bool {
     )
 }
 
-/// `block` with `{country}` in its text replaced by `name`.
-fn fill_country(mut block: Block, name: &str) -> Block {
-    for span in &mut block.spans {
-        if let crate::reply::Span::Text { text } | crate::reply::Span::Strong { text } = span {
-            *text = text.replace("{country}", name);
+/// A block of an answer, its placeholders filled: outside the US (`abroad`), the `{line}` and `{emergency}`
+/// paragraphs are the country's; `{country}` is the name of the country the message named.
+fn fill(
+    mut block: Block,
+    abroad: Option<&Country>,
+    named: Option<&str>,
+    language: Language,
+) -> Vec<Block> {
+    match (block.placeholder(), abroad) {
+        (Some("{line}"), Some(country)) => return country.line(language).to_vec(),
+        (Some("{emergency}"), Some(country)) => return country.emergency(language).to_vec(),
+        _ => {}
+    }
+    if let Some(name) = named {
+        for span in &mut block.spans {
+            if let crate::reply::Span::Text { text } | crate::reply::Span::Strong { text } = span {
+                *text = text.replace("{country}", name);
+            }
         }
     }
-    block
-}
-
-/// A block of an `abroad` entry: its `{line}` and `{emergency}` paragraphs are the country's.
-fn country_blocks(block: Block, country: &Country, language: Language) -> Vec<Block> {
-    let placeholder = match block.spans.as_slice() {
-        [crate::reply::Span::Text { text }] if block.kind == BlockKind::Paragraph => text.as_str(),
-        _ => "",
-    };
-    match placeholder {
-        "{line}" => country.line(language).to_vec(),
-        "{emergency}" => country.emergency(language).to_vec(),
-        _ => vec![block],
-    }
+    vec![block]
 }
 
 /// An entry's blocks, under its title when it has one.

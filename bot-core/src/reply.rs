@@ -52,6 +52,16 @@ pub struct Block {
 }
 
 impl Block {
+    /// A paragraph that is one placeholder and nothing else (`{line}`): the placeholder.
+    pub(crate) fn placeholder(&self) -> Option<&str> {
+        match self.spans.as_slice() {
+            [Span::Text { text }] if self.kind == BlockKind::Paragraph && text.starts_with('{') => {
+                Some(text)
+            }
+            _ => None,
+        }
+    }
+
     /// A block of plain text.
     pub fn plain(kind: BlockKind, text: impl Into<String>) -> Self {
         Block {
