@@ -435,15 +435,16 @@ impl Core {
     ///   reading stands;
     /// - overdose now if the model's probability of it reaches its threshold and is above its probability of a
     ///   crisis;
-    /// - crisis if the model's probability of someone at risk reaches its threshold and the rules did not say
-    ///   overdose (whose answers all carry the 911 line).
-    ///
+    /// - crisis if the model's probability of someone at risk reaches its threshold;
     /// - when no rule matched, a meeting search, a principle or overdose information if the model is sure
     ///   enough ([`Thresholds::CHOOSE_AN_INTENT`]).
     ///
     /// When a command, or a rule of an everyday intent, read the message (a reminder request, a meeting search,
     /// a question about a principle), that is evidence too: the model then raises the message only at
-    /// [`Thresholds::OVER_A_RULE`] or above.
+    /// [`Thresholds::OVER_A_RULE`] or above. So does overdose information for a crisis: its answers carry the 911
+    /// line, but a person hit by a partner who "won't call the cops" needs the crisis answer, not the Good
+    /// Samaritan law. (Blocking the crisis outright there cost 0.4 points of cross-validated false crisis at the
+    /// same recall.)
     pub fn combine(rules: RulesReading, scores: &Scores, t: Thresholds) -> Classification {
         if rules.said.emergency() && !(rules.overrulable && Core::overrules(&rules, scores, t)) {
             // An overdose happening now that the model reads as someone at risk ("took all my pills on
@@ -460,18 +461,21 @@ impl Core {
             return rules.said;
         }
         let rules_say = rules.without_emergency;
-        let bar = |threshold: f32| {
-            if rules.command || everyday(rules_say) {
+        let read_by_rule = rules.command || everyday(rules_say);
+        let bar = |threshold: f32, over: bool| {
+            if over {
                 threshold.max(Thresholds::OVER_A_RULE)
             } else {
                 threshold
             }
         };
         let overdose_now = scores.of(Label::OverdoseNow);
-        if overdose_now >= bar(t.overdose_now) && overdose_now >= scores.crisis() {
+        if overdose_now >= bar(t.overdose_now, read_by_rule) && overdose_now >= scores.crisis() {
             return Classification::overdose_now();
         }
-        if scores.crisis() >= bar(t.crisis) && rules_say.intent != Intent::Overdose {
+        if scores.crisis()
+            >= bar(t.crisis, read_by_rule || rules_say.intent == Intent::Overdose)
+        {
             return Classification::crisis();
         }
         let best = scores.best();
@@ -725,9 +729,9 @@ impl Core {
                 (entry, scores.best())
             };
             let mut entries = vec![(intent, entry)];
-            // With an overdose happening now that the rules found, its answer follows the crisis lines.
-            if let (Intent::Crisis, true, Some(d)) =
-                (intent, combined.overdose_now, matched.decision)
+            // With an overdose the rules found (happening now, or a question such as using alone tonight), its
+            // answer follows the crisis lines.
+            if let (Intent::Crisis, Some(d)) = (intent, matched.decision)
                 && d.intent == Intent::Overdose
             {
                 entries.push((d.intent, d.entry));
@@ -1045,5 +1049,24 @@ mod tests {
         assert_eq!(still, Classification::overdose_now());
         let calm = Core::combine(overdose_now, &scores(Label::Other, 0.99), T);
         assert_eq!(calm, Classification::overdose_now());
+    }
+
+    #[test]
+    fn overdose_information_gives_way_to_a_crisis_the_model_is_sure_of() {
+        let information = Classification {
+            intent: Intent::Overdose,
+            urgent: false,
+            overdose_now: false,
+        };
+        let rules = RulesReading {
+            without_emergency: information,
+            ..reading(information)
+        };
+        let sure = Core::combine(rules, &scores(Label::Crisis, 0.8), T);
+        assert_eq!(sure, Classification::crisis());
+        // Between the threshold and the bar over a rule (crisis and someone else at risk: 0.19), the information
+        // answer stands.
+        let unsure = Core::combine(rules, &scores(Label::Crisis, 0.06), T);
+        assert_eq!(unsure, information);
     }
 }
