@@ -75,12 +75,23 @@ pub fn describe(error: &serenity::Error) -> String {
     }
 }
 
-/// What a failed message the bot started (a reminder) means for its sender.
+/// The request went out but its answer was lost (a dropped connection, a timeout): Discord may have acted on
+/// it. Sending it again is safe only under the same nonce.
+pub fn may_have_been_sent(error: &serenity::Error) -> bool {
+    matches!(error, serenity::Error::Http(serenity::HttpError::Request(e)) if !e.is_connect())
+}
+
+/// What a failed message the bot started (a reminder) means for its sender. `Transient` only when Discord
+/// certainly did not post it (429, 5xx, no connection); a message that may have been posted is `Permanent`,
+/// so that it is never sent twice.
 pub fn delivery_error(error: &serenity::Error) -> DeliveryError {
     match http_failure(error) {
         Some((_, code::CANNOT_DM)) => DeliveryError::Unreachable,
         Some((429 | 500..=599, _)) => DeliveryError::Transient(describe(error)),
         Some(_) => DeliveryError::Permanent(describe(error)),
+        None if may_have_been_sent(error) => {
+            DeliveryError::Permanent(format!("{}; it may have been sent", describe(error)))
+        }
         None => match error {
             serenity::Error::Http(serenity::HttpError::Request(_)) => {
                 DeliveryError::Transient(describe(error))

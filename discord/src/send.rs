@@ -1,9 +1,14 @@
 //! Sending rendered messages: as a reply to a message, into a channel, or as an interaction's answer.
 //!
-//! A send that fails for a reason that passes (Discord's 5xx, a timeout, a dropped connection; serenity
-//! itself waits out a 429) is tried again with backoff and jitter, for as long as the reply's [`Patience`]
-//! allows. Channel messages carry a nonce that Discord enforces, so a message that went through before its
-//! answer was lost is not posted twice.
+//! A send that fails for a reason that passes (Discord's 5xx or 429, a timeout, a dropped connection) is
+//! tried again with backoff and jitter, for as long as the reply's [`Patience`] allows. Channel messages
+//! carry a nonce that Discord enforces, so a message that went through before its answer was lost is not
+//! posted twice (an interaction's follow-up has no nonce: after a lost answer it can, rarely, show twice).
+//!
+//! 429s: straight to Discord, serenity's rate limiter waits out `retry-after` inside the request and tries
+//! again, so the adapter never sees them. Through a proxy (`DISCORD_PROXY_URL`) serenity's limiter is off
+//! and the 429 comes back; serenity keeps neither its headers nor (its body has no `code`) its
+//! `retry_after`, so the adapter backs off on its own schedule until Discord takes the message.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bot_core::{DeliveryError, Reply};
 use poise::serenity_prelude as serenity;
 
-use crate::error::{delivery_error, describe};
+use crate::error::{delivery_error, describe, may_have_been_sent};
 use crate::render::Outgoing;
 
 /// How long a message is tried again through failures that pass.
@@ -20,7 +25,7 @@ use crate::render::Outgoing;
 pub enum Patience {
     /// One try: the caller has its own policy (reminders are sent at most once).
     Once,
-    /// An ordinary reply: 20 seconds.
+    /// An ordinary reply: a minute, so that a half-minute outage loses none.
     Ordinary,
     /// A crisis or an overdose happening now: two minutes.
     Urgent,
@@ -39,7 +44,7 @@ impl Patience {
     fn budget(self) -> Duration {
         match self {
             Patience::Once => Duration::ZERO,
-            Patience::Ordinary => Duration::from_secs(20),
+            Patience::Ordinary => Duration::from_secs(60),
             Patience::Urgent => Duration::from_secs(120),
         }
     }
@@ -63,9 +68,9 @@ where
         let result = attempt().await;
         let Err(error) = &result else { return result };
         let pause = wait + jitter(wait / 2);
-        if !matches!(delivery_error(error), DeliveryError::Transient(_))
-            || tokio::time::Instant::now() + pause > deadline
-        {
+        let passes = matches!(delivery_error(error), DeliveryError::Transient(_))
+            || may_have_been_sent(error);
+        if !passes || tokio::time::Instant::now() + pause > deadline {
             return result;
         }
         tracing::warn!(error = %describe(error), wait_ms = pause.as_millis() as u64, "Discord send failed; trying again");

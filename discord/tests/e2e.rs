@@ -4,73 +4,10 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use bot_core::{ChatKind, ChatRef, Platform};
 use discord::{DiscordConfig, Outbox, SettingsStore, WatchSettings};
 use serde_json::{Value, json};
-use support::{BOT, CHANNEL, Call, DM_OFFSET, FakeDiscord, GUILD, PATIENCE, PERSON, Recorder};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-/// The adapter, running against a fake.
-struct Running {
-    fake: FakeDiscord,
-    core: Arc<Recorder>,
-    /// The per-server settings the adapter reads (the same sled tree).
-    store: SettingsStore,
-    _db: sled::Db,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<anyhow::Result<()>>>,
-}
-
-impl Running {
-    async fn start() -> Running {
-        Running::start_with(|_| {}).await
-    }
-
-    /// Starts the fake and the adapter; `prepare` may change the fake before the bot connects.
-    async fn start_with(prepare: impl FnOnce(&FakeDiscord)) -> Running {
-        let fake = FakeDiscord::start().await;
-        let core = Recorder::new();
-        let db = sled::Config::new().temporary(true).open().unwrap();
-        let tree = db.open_tree("discord-guilds").unwrap();
-        prepare(&fake);
-        let store = SettingsStore::new(tree.clone());
-        let mut config = DiscordConfig::new("fake-token");
-        config.proxy_url = Some(fake.proxy_url());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(discord::run(
-            config,
-            Arc::clone(&core) as Arc<dyn bot_core::Responder>,
-            core.menu(),
-            tree,
-            async move {
-                let _ = stopped.await;
-            },
-        ));
-        fake.ready().await;
-        Running {
-            fake,
-            core,
-            store,
-            _db: db,
-            stop: Some(stop),
-            task: Some(task),
-        }
-    }
-
-    /// Resolves the shutdown future and checks that `run` returns cleanly.
-    async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        let task = self.task.take().unwrap();
-        let outcome = tokio::time::timeout(PATIENCE, task)
-            .await
-            .expect("run returns after shutdown")
-            .expect("run did not panic");
-        outcome.expect("run ends without an error");
-    }
-}
+use support::{BOT, CHANNEL, Call, DM_OFFSET, GUILD, PERSON, Running};
 
 fn person_chat(user: u64) -> ChatRef {
     ChatRef::new(Platform::Discord, user.to_string(), ChatKind::Direct)

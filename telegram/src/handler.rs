@@ -10,7 +10,7 @@ use teloxide::types::{CallbackQueryId, ChatId, Update, UserId};
 
 use crate::buttons::Pressed;
 use crate::incoming::{Identity, Incoming, Placement, translate};
-use crate::outbox::{Outbox, describe};
+use crate::outbox::{Outbox, Patience, describe};
 
 /// Everything a handler needs; shared by all chats.
 pub(crate) struct Handler {
@@ -122,7 +122,8 @@ impl Handler {
         self.outbox.mark_reachable(chat);
         let reply = self.responder.respond(&message);
         let responded = started.elapsed();
-        let result = self.outbox.deliver(chat, &reply, placement).await;
+        let patience = Patience::for_reply(&reply);
+        let result = self.outbox.deliver(chat, &reply, placement, patience).await;
         let intent = reply.intent.as_str();
         let respond_us = responded.as_micros() as u64;
         let total_ms = started.elapsed().as_millis() as u64;

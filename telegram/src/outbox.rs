@@ -2,8 +2,13 @@
 //!
 //! - With throttling on (the default), teloxide's `Throttle` paces messages under Telegram's limits and
 //!   itself waits out a 429's `retry_after`. Without it, [`Outbox`] waits `retry_after` itself.
-//! - Network errors, unreadable answers and server errors are retried with backoff (teloxide already
-//!   waits 10 s after a 5xx before returning it).
+//! - A reply is tried again through failures that pass (5xx, network errors, unreadable answers) with
+//!   backoff and jitter for as long as its [`Patience`] allows: two minutes for a crisis or overdose reply,
+//!   one for any other (teloxide itself already waits 10 s after a 5xx before returning it).
+//! - Telegram has no idempotency key: when a request was sent but its answer was lost (a dropped connection,
+//!   a timeout, an unreadable answer), the message may have been posted. A reply is sent again anyway (a
+//!   crisis reply twice is better than none); a message the bot starts (a reminder) never is: that failure
+//!   is [`DeliveryError::Permanent`], so the reminder scheduler does not repeat it either.
 //! - 403 ("bot was blocked by the user", kicked, deactivated): the chat is marked unreachable and nothing
 //!   more is sent to it until the person writes again.
 //! - If Telegram refuses a message's HTML, the same words are sent again as plain text, so help is never
@@ -27,12 +32,43 @@ use crate::buttons::{FollowUpMemory, Pressed};
 use crate::incoming::Placement;
 use crate::render::{html_to_plain, render_messages};
 
-/// Attempts for one message when the network or the server fails (the first try included).
-const MAX_ATTEMPTS: u32 = 4;
-/// The first wait before retrying a network or server error; doubled each time.
+/// The first wait before retrying a network or server error; doubled each time, up to [`BACKOFF_MAX`].
 const BACKOFF_START: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// The longest total wait on 429s for one message before giving up (as a transient failure).
 const MAX_RETRY_AFTER_WAIT: Duration = Duration::from_secs(300);
+
+/// How long a message is tried again through failures that pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Patience {
+    /// A message the bot starts (a reminder), sent at most once: only a 429's `retry_after` is waited out
+    /// (Telegram certainly did not take the message); any other failure is returned at once, for the
+    /// reminder scheduler's own policy.
+    AtMostOnce,
+    /// An ordinary reply: a minute, so that a half-minute outage loses none.
+    Ordinary,
+    /// A crisis or an overdose happening now: two minutes.
+    Urgent,
+}
+
+impl Patience {
+    /// What `reply` deserves.
+    pub(crate) fn for_reply(reply: &Reply) -> Patience {
+        if reply.urgent {
+            Patience::Urgent
+        } else {
+            Patience::Ordinary
+        }
+    }
+
+    fn budget(self) -> Duration {
+        match self {
+            Patience::AtMostOnce => Duration::ZERO,
+            Patience::Ordinary => Duration::from_secs(60),
+            Patience::Urgent => Duration::from_secs(120),
+        }
+    }
+}
 
 /// The Bot API client, paced or not.
 #[derive(Clone)]
@@ -99,7 +135,10 @@ where
 /// What to do about a failed request.
 enum Failure {
     RetryAfter(Duration),
+    /// Certainly not sent: Telegram answered with a server error, or no connection was made.
     Transient,
+    /// Perhaps sent: the request went out but its answer was lost or unreadable.
+    Unknown,
     Migrated(ChatId),
     BadHtml,
     Unreachable,
@@ -110,8 +149,9 @@ fn classify(error: &RequestError) -> Failure {
     match error {
         RequestError::RetryAfter(seconds) => Failure::RetryAfter(seconds.duration()),
         RequestError::MigrateToChatId(id) => Failure::Migrated(*id),
+        RequestError::Network(e) if e.is_connect() => Failure::Transient,
         RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => {
-            Failure::Transient
+            Failure::Unknown
         }
         RequestError::Api(api) => match api {
             ApiError::BotBlocked
@@ -223,9 +263,14 @@ impl Outbox {
             .trim()
             .parse::<i64>()
             .map_err(|_| DeliveryError::Permanent("not a Telegram chat id".into()))?;
-        self.deliver(ChatId(chat), reply, Placement::default())
-            .await
-            .map(drop)
+        self.deliver(
+            ChatId(chat),
+            reply,
+            Placement::default(),
+            Patience::AtMostOnce,
+        )
+        .await
+        .map(drop)
     }
 
     /// Whether the chat is known to be unreachable.
@@ -261,15 +306,17 @@ impl Outbox {
             .decode(data)
     }
 
-    /// Sends every message of `reply` in order, the follow-up buttons under the last. Returns the number
-    /// of messages sent. Stops at the first message that cannot be delivered.
+    /// Sends every message of `reply` in order, the follow-up buttons under the last, each tried again as
+    /// `patience` allows. Returns the number of messages sent. Stops at the first message that cannot be
+    /// delivered.
     pub(crate) async fn deliver(
         &self,
         chat: ChatId,
         reply: &Reply,
         placement: Placement,
+        patience: Patience,
     ) -> Result<usize, DeliveryError> {
-        let result = self.deliver_all(chat, reply, placement).await;
+        let result = self.deliver_all(chat, reply, placement, patience).await;
         count_delivery(&result);
         result
     }
@@ -279,6 +326,7 @@ impl Outbox {
         chat: ChatId,
         reply: &Reply,
         placement: Placement,
+        patience: Patience,
     ) -> Result<usize, DeliveryError> {
         if self.unreachable().contains(&chat.0) {
             return Err(DeliveryError::Unreachable);
@@ -306,15 +354,21 @@ impl Outbox {
                     thread: placement.thread,
                 },
             };
-            chat = self.send_one(outgoing).await?;
+            chat = self.send_one(outgoing, patience).await?;
         }
         Ok(last + 1)
     }
 
     /// Sends one message with retries; returns the chat it went to (a migrated group's new id).
-    async fn send_one(&self, mut message: Outgoing) -> Result<ChatId, DeliveryError> {
+    async fn send_one(
+        &self,
+        mut message: Outgoing,
+        patience: Patience,
+    ) -> Result<ChatId, DeliveryError> {
         let original = message.chat;
+        let deadline = Instant::now() + patience.budget();
         let mut attempt = 1;
+        let mut backoff = BACKOFF_START;
         let mut waited = Duration::ZERO;
         loop {
             let started = Instant::now();
@@ -359,14 +413,21 @@ impl Outbox {
                     tokio::time::sleep(wait).await;
                 }
                 Failure::RetryAfter(_) => return Err(DeliveryError::Transient(what)),
-                Failure::Transient if attempt < MAX_ATTEMPTS => {
-                    let wait = BACKOFF_START * 2u32.pow(attempt - 1);
+                Failure::Transient | Failure::Unknown if Instant::now() + backoff <= deadline => {
+                    let wait = backoff + jitter(backoff / 2);
                     tracing::warn!(chat_id = message.chat.0, attempt, error = %what, wait_ms = wait.as_millis() as u64, "send failed; retrying");
                     attempt += 1;
+                    backoff = (backoff * 2).min(BACKOFF_MAX);
                     count_retry();
                     tokio::time::sleep(wait).await;
                 }
                 Failure::Transient => return Err(DeliveryError::Transient(what)),
+                Failure::Unknown => {
+                    tracing::warn!(chat_id = message.chat.0, attempt, error = %what, "send failed; the message may have been sent");
+                    return Err(DeliveryError::Permanent(format!(
+                        "{what}; the message may have been sent"
+                    )));
+                }
                 Failure::Migrated(new) if new != message.chat => {
                     tracing::info!(
                         chat_id = message.chat.0,
@@ -404,6 +465,17 @@ fn count_delivery(result: &Result<usize, DeliveryError>) {
     };
     metrics::counter!("recovery_bot_deliveries_total", "platform" => "telegram", "outcome" => outcome)
         .increment(1);
+}
+
+/// Up to `most`, different from one call to the next (so that chats hit by the same outage do not all
+/// come back at the same instant).
+fn jitter(most: Duration) -> Duration {
+    let mut byte = [0u8; 1];
+    let fraction = match getrandom::getrandom(&mut byte) {
+        Ok(()) => f64::from(byte[0]) / 255.0,
+        Err(_) => 0.5,
+    };
+    most.mul_f64(fraction)
 }
 
 /// Counts one more try of a message after a failure that passes (a 429's wait, a network or server error).
@@ -447,6 +519,14 @@ mod tests {
             api(ApiError::Unknown("Bad Gateway".into())),
             Failure::Transient
         ));
+        let unreadable = RequestError::InvalidJson {
+            source: StdArc::new(serde_json::from_str::<u8>("x").unwrap_err()),
+            raw: "<html>502</html>".into(),
+        };
+        assert!(
+            matches!(classify(&unreadable), Failure::Unknown),
+            "perhaps sent"
+        );
         assert!(matches!(api(ApiError::ChatNotFound), Failure::Permanent));
         assert!(matches!(
             classify(&RequestError::RetryAfter(teloxide::types::Seconds::from_seconds(3))),

@@ -7,21 +7,22 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bot_core::{
     ChatContext, ChatMessage, ChatRef, Classification, Core, Platform, Reply, Responder,
 };
+use discord::{DiscordConfig, SettingsStore};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -42,7 +43,56 @@ pub struct Recorded {
     pub method: String,
     pub path: String,
     pub body: Value,
+    /// When it arrived.
+    pub at: Instant,
+    /// The HTTP status it got (0: the connection was closed without an answer).
+    pub status: u16,
 }
+
+/// A platform fault, met by the requests that send something (messages, interaction answers and
+/// follow-ups; opening a DM channel is not one); the gateway stays up, so that events keep coming in during
+/// the fault.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// 500 Internal Server Error.
+    ServerError,
+    /// The connection is closed without an answer before anything is posted.
+    DropBefore,
+    /// The message is posted, then the connection is closed without an answer.
+    DropAfter,
+    /// The answer comes this late.
+    Slow(Duration),
+    /// 429 with `retry_after` (header and body) until this instant, as Discord does for a limited route.
+    RateLimited { until: Instant },
+}
+
+/// The fault in force, and for how many more sends (`None`: until [`FakeDiscord::recover`]).
+#[derive(Default)]
+struct Faults {
+    fault: Option<Fault>,
+    left: Option<u32>,
+}
+
+/// A message the fake posted.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub channel: u64,
+    pub nonce: Option<String>,
+    pub message: Value,
+    pub at: Instant,
+}
+
+/// The fake closed the connection without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by the fake")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 #[derive(Default)]
 struct State {
@@ -51,6 +101,9 @@ struct State {
     failing: Mutex<HashMap<u64, u16>>,
     /// Channels whose next messages fail with a 500, and how many more will.
     failing_for_now: Mutex<HashMap<u64, u32>>,
+    faults: Mutex<Faults>,
+    /// Every message posted, in order.
+    posted: Mutex<Vec<Posted>>,
     /// IDENTIFY payloads, in order.
     identifies: Mutex<Vec<Value>>,
     /// Close the gateway with 4014 when IDENTIFY asks for Message Content.
@@ -118,6 +171,55 @@ impl FakeDiscord {
             .lock()
             .unwrap()
             .insert(channel, times);
+    }
+
+    /// Every send meets `fault` until [`FakeDiscord::recover`].
+    pub fn fault(&self, fault: Fault) {
+        *self.state.faults.lock().unwrap() = Faults {
+            fault: Some(fault),
+            left: None,
+        };
+    }
+
+    /// The next `times` sends meet `fault`.
+    pub fn fault_next(&self, fault: Fault, times: u32) {
+        *self.state.faults.lock().unwrap() = Faults {
+            fault: Some(fault),
+            left: Some(times),
+        };
+    }
+
+    /// Sends get 429 for `window` from now.
+    pub fn rate_limit_for(&self, window: Duration) {
+        self.fault(Fault::RateLimited {
+            until: Instant::now() + window,
+        });
+    }
+
+    /// The platform works again.
+    pub fn recover(&self) {
+        *self.state.faults.lock().unwrap() = Faults::default();
+    }
+
+    /// The messages posted in `channel`, in order.
+    pub fn posted(&self, channel: u64) -> Vec<Posted> {
+        self.state
+            .posted
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| p.channel == channel)
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until `count` messages were posted in `channel`; returns them.
+    pub async fn wait_for_posts(&self, channel: u64, count: usize) -> Vec<Posted> {
+        self.until(&format!("{count} messages in {channel}"), |fake| {
+            let posted = fake.posted(channel);
+            (posted.len() >= count).then_some(posted)
+        })
+        .await
     }
 
     pub fn refuse_message_content(&self) {
@@ -373,13 +475,37 @@ async fn serve_http(
             let service = hyper::service::service_fn(move |req| {
                 let state = Arc::clone(&state);
                 let tick = Arc::clone(&tick);
-                async move { Ok::<_, Infallible>(handle(req, &state, &tick, ws).await) }
+                async move { handle(req, &state, &tick, ws).await }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                 .await;
         });
     }
+}
+
+/// Posts a message in `channel`, once per nonce when the bot asks Discord to enforce it (then a second
+/// request with the nonce gets the message already posted).
+fn post_message(state: &State, channel: &str, body: &Value) -> Value {
+    let channel_id: u64 = channel.parse().unwrap_or(0);
+    let nonce = body["nonce"].as_str().map(str::to_owned);
+    let mut posted = state.posted.lock().unwrap();
+    if body["enforce_nonce"] == json!(true)
+        && let Some(earlier) = posted
+            .iter()
+            .find(|p| p.channel == channel_id && nonce.is_some() && p.nonce == nonce)
+    {
+        return earlier.message.clone();
+    }
+    let content = body["content"].as_str().unwrap_or("");
+    let message = message_json(next_id(state), channel, content);
+    posted.push(Posted {
+        channel: channel_id,
+        nonce,
+        message: message.clone(),
+        at: Instant::now(),
+    });
+    message
 }
 
 fn respond(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
@@ -391,12 +517,41 @@ fn respond(status: StatusCode, body: Value) -> Response<Full<Bytes>> {
     response
 }
 
+/// Whether a request sends something (the requests that meet a [`Fault`]).
+fn is_send(method: &str, segments: &[&str]) -> bool {
+    matches!(
+        (method, segments),
+        ("POST", ["channels", _, "messages"])
+            | ("POST", ["interactions", _, _, "callback"])
+            | ("POST", ["webhooks", _, _])
+    )
+}
+
+/// The fault a send meets now, counting it down.
+fn take_fault(state: &State) -> Option<Fault> {
+    let mut faults = state.faults.lock().unwrap();
+    let fault = faults.fault?;
+    if let Fault::RateLimited { until } = fault
+        && Instant::now() >= until
+    {
+        *faults = Faults::default();
+        return None;
+    }
+    if let Some(left) = &mut faults.left {
+        *left -= 1;
+        if *left == 0 {
+            *faults = Faults::default();
+        }
+    }
+    Some(fault)
+}
+
 async fn handle(
     req: Request<Incoming>,
     state: &State,
     tick: &watch::Sender<u64>,
     ws: SocketAddr,
-) -> Response<Full<Bytes>> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let bytes = req
@@ -406,15 +561,64 @@ async fn handle(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let at = Instant::now();
+    let segments: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
+    let fault = if is_send(&method, &segments) {
+        take_fault(state)
+    } else {
+        None
+    };
+    if let Some(Fault::Slow(delay)) = fault {
+        tokio::time::sleep(delay).await;
+    }
+    let response = match fault {
+        Some(Fault::DropBefore) => None,
+        Some(Fault::ServerError) => Some(respond(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"code": 0, "message": "500: Internal Server Error"}),
+        )),
+        Some(Fault::RateLimited { until }) => {
+            let seconds = until
+                .saturating_duration_since(Instant::now())
+                .as_secs_f64();
+            let mut limited = respond(
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({"message": "You are being rate limited.", "retry_after": seconds, "global": false}),
+            );
+            limited
+                .headers_mut()
+                .insert("retry-after", format!("{seconds:.3}").parse().unwrap());
+            Some(limited)
+        }
+        _ => Some(answer(&method, &segments, &body, state, ws)),
+    };
+    let status = match (&response, fault) {
+        (_, Some(Fault::DropAfter)) | (None, _) => 0,
+        (Some(response), _) => response.status().as_u16(),
+    };
     state.requests.lock().unwrap().push(Recorded {
-        method: method.clone(),
-        path: path.clone(),
-        body: body.clone(),
+        method,
+        path,
+        body,
+        at,
+        status,
     });
     tick.send_modify(|n| *n += 1);
+    match response {
+        Some(response) if status != 0 => Ok(response),
+        _ => Err(Dropped),
+    }
+}
 
-    let segments: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
-    match (method.as_str(), segments.as_slice()) {
+/// The fake's answer to a request that meets no fault.
+fn answer(
+    method: &str,
+    segments: &[&str],
+    body: &Value,
+    state: &State,
+    ws: SocketAddr,
+) -> Response<Full<Bytes>> {
+    match (method, segments) {
         ("GET", ["gateway"]) => respond(StatusCode::OK, json!({"url": format!("ws://{ws}")})),
         ("GET", ["gateway", "bot"]) => respond(
             StatusCode::OK,
@@ -467,13 +671,7 @@ async fn handle(
                     StatusCode::FORBIDDEN,
                     json!({"code": code, "message": "refused by the fake"}),
                 ),
-                None => {
-                    let content = body["content"].as_str().unwrap_or("");
-                    respond(
-                        StatusCode::OK,
-                        message_json(next_id(state), channel, content),
-                    )
-                }
+                None => respond(StatusCode::OK, post_message(state, channel, body)),
             }
         }
         ("POST", ["interactions", _, _, "callback"]) => {
@@ -581,6 +779,65 @@ async fn gateway_session(
     }
 }
 
+/// The adapter, running against a fake.
+pub struct Running {
+    pub fake: FakeDiscord,
+    pub core: Arc<Recorder>,
+    /// The per-server settings the adapter reads (the same sled tree).
+    pub store: SettingsStore,
+    _db: sled::Db,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    pub async fn start() -> Running {
+        Running::start_with(|_| {}).await
+    }
+
+    /// Starts the fake and the adapter; `prepare` may change the fake before the bot connects.
+    pub async fn start_with(prepare: impl FnOnce(&FakeDiscord)) -> Running {
+        let fake = FakeDiscord::start().await;
+        let core = Recorder::new();
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("discord-guilds").unwrap();
+        prepare(&fake);
+        let store = SettingsStore::new(tree.clone());
+        let mut config = DiscordConfig::new("fake-token");
+        config.proxy_url = Some(fake.proxy_url());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(discord::run(
+            config,
+            Arc::clone(&core) as Arc<dyn bot_core::Responder>,
+            core.menu(),
+            tree,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        fake.ready().await;
+        Running {
+            fake,
+            core,
+            store,
+            _db: db,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Resolves the shutdown future and checks that `run` returns cleanly.
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let task = self.task.take().unwrap();
+        let outcome = tokio::time::timeout(PATIENCE, task)
+            .await
+            .expect("run returns after shutdown")
+            .expect("run did not panic");
+        outcome.expect("run ends without an error");
+    }
+}
+
 /// One call the bot made to its [`Responder`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
@@ -613,6 +870,12 @@ impl Recorder {
         self.bot.menu()
     }
 
+    /// The core's reply to `text`, as [`Responder::respond`] gives it.
+    pub fn reply_to(&self, text: &str) -> Reply {
+        self.bot
+            .respond(text, &ChatContext::new(Platform::Discord, chrono_date()))
+    }
+
     fn record(&self, call: Call) {
         self.calls.lock().unwrap().push(call);
         self.tick.send_modify(|n| *n += 1);
@@ -640,9 +903,7 @@ impl Responder for Recorder {
 
     fn respond(&self, message: &ChatMessage) -> Reply {
         self.record(Call::Respond(message.chat.clone(), message.text.clone()));
-        let today = chrono_date();
-        self.bot
-            .respond(&message.text, &ChatContext::new(Platform::Discord, today))
+        self.reply_to(&message.text)
     }
 
     fn unreachable(&self, chat: &ChatRef) {

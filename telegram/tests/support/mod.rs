@@ -2,14 +2,14 @@
 //!
 //! The fake serves getMe, getWebhookInfo, deleteWebhook, setWebhook, setMyCommands, getUpdates (long
 //! polling, woken at once when a test pushes an update), sendMessage and answerCallbackQuery, and records
-//! every call. Answers for sendMessage can be scripted per chat (429, 403, refused HTML).
+//! every call. Answers for sendMessage can be scripted per chat (429, 403, refused HTML), and sendMessage
+//! can meet a platform [`Fault`] in every chat (500s, dropped connections, slowness, 429s). Telegram has no
+//! idempotency key: a message taken before its connection dropped is simply posted.
 #![allow(dead_code)]
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::routing::post;
 use bot_core::{ChatContext, ChatMessage, ChatRef, Classification, Platform, Reply, Responder};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::{Bytes, Incoming};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -47,6 +47,41 @@ impl Call {
     }
 }
 
+/// A platform fault met by sendMessage in every chat; getUpdates stays up, so that messages keep coming in
+/// during the fault.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fault {
+    /// 500 Internal Server Error.
+    ServerError,
+    /// The connection is closed without an answer before the message is taken.
+    DropBefore,
+    /// The message is posted, then the connection is closed without an answer.
+    DropAfter,
+    /// The answer comes this late.
+    Slow(Duration),
+    /// 429 with `retry_after` until this instant.
+    RateLimited { until: Instant },
+}
+
+/// The fault in force, and for how many more sends (`None`: until [`FakeApi::recover`]).
+#[derive(Default)]
+struct Faults {
+    fault: Option<Fault>,
+    left: Option<u32>,
+}
+
+/// The fake closed the connection without an answer.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by the fake")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
 /// A scripted answer to the next sendMessage in a chat.
 #[derive(Debug, Clone, Copy)]
 pub enum Failure {
@@ -74,6 +109,7 @@ struct Inner {
     last_sent_at: Option<Instant>,
     /// Keep every call (off in benchmarks: counters only).
     quiet: bool,
+    faults: Faults,
 }
 
 #[derive(Default)]
@@ -110,20 +146,80 @@ fn chat_json(id: i64) -> Value {
     }
 }
 
-async fn api(
-    State(state): State<Arc<FakeState>>,
-    Path((_token, method)): Path<(String, String)>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
-) -> (axum::http::StatusCode, String) {
-    let method = method.to_ascii_lowercase();
-    let content_type = headers
+/// Serves one request: `POST /{token}/{method}`. `Err` closes the connection without an answer.
+async fn serve_request(
+    state: Arc<FakeState>,
+    request: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
+    let method = request
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let content_type = request
+        .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_owned();
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let fault = if method == "sendmessage" {
+        take_fault(&state)
+    } else {
+        None
+    };
+    if let Some(Fault::Slow(delay)) = fault {
+        tokio::time::sleep(delay).await;
+    }
+    let (status, text) = api(&state, method, &content_type, &body, fault).await;
+    if matches!(fault, Some(Fault::DropBefore | Fault::DropAfter)) {
+        return Err(Dropped);
+    }
+    let mut response = hyper::Response::new(Full::new(Bytes::from(text)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    Ok(response)
+}
+
+/// The fault a sendMessage meets now, counting it down.
+fn take_fault(state: &FakeState) -> Option<Fault> {
+    let mut inner = state.inner.lock().unwrap();
+    let faults = &mut inner.faults;
+    let fault = faults.fault?;
+    if let Fault::RateLimited { until } = fault
+        && Instant::now() >= until
+    {
+        *faults = Faults::default();
+        return None;
+    }
+    if let Some(left) = &mut faults.left {
+        *left -= 1;
+        if *left == 0 {
+            *faults = Faults::default();
+        }
+    }
+    Some(fault)
+}
+
+async fn api(
+    state: &FakeState,
+    method: String,
+    content_type: &str,
+    body: &[u8],
+    fault: Option<Fault>,
+) -> (axum::http::StatusCode, String) {
     let body: Value = match content_type.split_once("boundary=") {
-        Some((_, boundary)) => multipart_fields(&body, boundary.trim_matches('"')),
-        None => serde_json::from_slice(&body).unwrap_or(Value::Null),
+        Some((_, boundary)) => multipart_fields(body, boundary.trim_matches('"')),
+        None => serde_json::from_slice(body).unwrap_or(Value::Null),
     };
     if method == "getupdates" {
         {
@@ -138,7 +234,7 @@ async fn api(
             }
         }
         state.changed.notify_waiters();
-        return get_updates(&state, &body).await;
+        return get_updates(state, &body).await;
     }
     let answer = {
         let mut inner = state.inner.lock().unwrap();
@@ -167,7 +263,27 @@ async fn api(
             "sendmessage" => {
                 let chat = body["chat_id"].as_i64().unwrap_or(0);
                 let scripted = inner.failures.get_mut(&chat).and_then(VecDeque::pop_front);
-                if inner.blocked.contains(&chat) {
+                if fault == Some(Fault::ServerError) {
+                    (
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        json!({"ok": false, "error_code": 500, "description": "Internal Server Error"})
+                            .to_string(),
+                    )
+                } else if fault == Some(Fault::DropBefore) {
+                    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, String::new())
+                } else if let Some(Fault::RateLimited { until }) = fault {
+                    let seconds = until
+                        .saturating_duration_since(Instant::now())
+                        .as_secs_f64()
+                        .ceil();
+                    (
+                        axum::http::StatusCode::TOO_MANY_REQUESTS,
+                        json!({"ok": false, "error_code": 429,
+                               "description": format!("Too Many Requests: retry after {seconds}"),
+                               "parameters": {"retry_after": seconds as u64}})
+                        .to_string(),
+                    )
+                } else if inner.blocked.contains(&chat) {
                     (
                         axum::http::StatusCode::FORBIDDEN,
                         json!({"ok": false, "error_code": 403,
@@ -286,13 +402,20 @@ impl FakeApi {
     pub async fn start() -> FakeApi {
         let state = Arc::new(FakeState::default());
         state.inner.lock().unwrap().next_update_id = 1;
-        let app = Router::new()
-            .route("/{token}/{method}", post(api))
-            .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
+        let shared = state.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = shared.clone();
+                let service = hyper::service::service_fn(move |request| {
+                    serve_request(state.clone(), request)
+                });
+                tokio::spawn(
+                    hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                );
+            }
         });
         FakeApi {
             url: format!("http://{address}/").parse().unwrap(),
@@ -386,6 +509,34 @@ impl FakeApi {
     /// When getUpdates first handed out update `id`.
     pub fn delivered_at(&self, id: u32) -> Option<Instant> {
         self.state.inner.lock().unwrap().delivered.get(&id).copied()
+    }
+
+    /// Every sendMessage meets `fault` until [`FakeApi::recover`].
+    pub fn fault(&self, fault: Fault) {
+        self.state.inner.lock().unwrap().faults = Faults {
+            fault: Some(fault),
+            left: None,
+        };
+    }
+
+    /// The next `times` sendMessage calls meet `fault`.
+    pub fn fault_next(&self, fault: Fault, times: u32) {
+        self.state.inner.lock().unwrap().faults = Faults {
+            fault: Some(fault),
+            left: Some(times),
+        };
+    }
+
+    /// sendMessage gets 429 for `window` from now.
+    pub fn rate_limit_for(&self, window: Duration) {
+        self.fault(Fault::RateLimited {
+            until: Instant::now() + window,
+        });
+    }
+
+    /// The platform works again.
+    pub fn recover(&self) {
+        self.state.inner.lock().unwrap().faults = Faults::default();
     }
 
     /// The next sendMessage to `chat` fails with `failure`.
