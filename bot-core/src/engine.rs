@@ -474,7 +474,10 @@ impl Core {
             return Classification::overdose_now();
         }
         if scores.crisis()
-            >= bar(t.crisis, read_by_rule || rules_say.intent == Intent::Overdose)
+            >= bar(
+                t.crisis,
+                read_by_rule || rules_say.intent == Intent::Overdose,
+            )
         {
             return Classification::crisis();
         }

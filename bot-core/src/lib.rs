@@ -36,4 +36,4 @@ pub use notice::{Notice, Notices};
 pub use reminder::{ReminderAction, ReminderOutcome, ReminderState};
 pub use reminder_content::{DailyText, MONTH_FILE, REMINDER_REPLIES_FILE, ReminderContent};
 pub use reply::{Alarm, Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
-pub use service::{ChatMessage, ChatRef, Coordinates, DeliveryError, Menu, Responder};
+pub use service::{ChatMessage, ChatRef, Coordinates, DeliveryError, Menu, Patience, Responder};

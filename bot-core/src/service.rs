@@ -101,3 +101,35 @@ pub enum DeliveryError {
     #[error("permanent failure: {0}")]
     Permanent(String),
 }
+
+/// How long a message is tried again through failures that pass (both platforms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    /// A message the bot starts (a reminder), sent at most once: at most a rate limit is waited out (the
+    /// platform certainly did not post it); any other failure goes back to the reminder scheduler's policy.
+    AtMostOnce,
+    /// An ordinary reply: a minute, so that a half-minute outage loses none.
+    Ordinary,
+    /// A crisis or an overdose happening now: two minutes.
+    Urgent,
+}
+
+impl Patience {
+    /// What `reply` deserves.
+    pub fn for_reply(reply: &Reply) -> Patience {
+        if reply.urgent {
+            Patience::Urgent
+        } else {
+            Patience::Ordinary
+        }
+    }
+
+    /// How long retries may go on.
+    pub fn budget(self) -> std::time::Duration {
+        std::time::Duration::from_secs(match self {
+            Patience::AtMostOnce => 0,
+            Patience::Ordinary => 60,
+            Patience::Urgent => 120,
+        })
+    }
+}

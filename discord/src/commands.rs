@@ -7,9 +7,9 @@ use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
 use crate::markdown::truncate;
-use crate::send::Patience;
 use crate::settings::WatchSettings;
 use crate::{Ctx, Data, Error, error, events, person, render, send};
+use bot_core::Patience;
 
 /// Discord's limit for a command description.
 const DESCRIPTION_LIMIT: usize = 100;

@@ -5,9 +5,9 @@ use std::time::Instant;
 use bot_core::ChatMessage;
 use poise::serenity_prelude as serenity;
 
-use crate::send::Patience;
 use crate::watch::{self, Concern};
 use crate::{Data, Error, Shared, error, person, render, send};
+use bot_core::Patience;
 
 /// poise's event handler.
 pub fn handle<'a>(

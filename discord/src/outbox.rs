@@ -6,8 +6,8 @@ use bot_core::{DeliveryError, Reply};
 use poise::serenity_prelude as serenity;
 
 use crate::config::{DiscordConfig, SharedHttp};
-use crate::send::Patience;
 use crate::{error, render, send};
+use bot_core::Patience;
 
 /// Sends replies to people's direct messages by user id. Cheap to clone; works before, during and after
 /// [`crate::run`] (it has its own HTTP client with the same token and proxy).
@@ -38,7 +38,7 @@ impl Outbox {
             .map(serenity::UserId::new)
             .ok_or_else(|| DeliveryError::Permanent("not a Discord user id".into()))?;
         let messages = render::render(reply);
-        match send::to_user(&self.http, user, &messages, Patience::Once).await {
+        match send::to_user(&self.http, user, &messages, Patience::AtMostOnce).await {
             Ok(()) => Ok(()),
             Err(e) => {
                 let outcome = error::delivery_error(&e);

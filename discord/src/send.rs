@@ -14,41 +14,11 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bot_core::{DeliveryError, Reply};
+use bot_core::{DeliveryError, Patience};
 use poise::serenity_prelude as serenity;
 
 use crate::error::{delivery_error, describe, may_have_been_sent};
 use crate::render::Outgoing;
-
-/// How long a message is tried again through failures that pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Patience {
-    /// One try: the caller has its own policy (reminders are sent at most once).
-    Once,
-    /// An ordinary reply: a minute, so that a half-minute outage loses none.
-    Ordinary,
-    /// A crisis or an overdose happening now: two minutes.
-    Urgent,
-}
-
-impl Patience {
-    /// What `reply` deserves.
-    pub fn for_reply(reply: &Reply) -> Patience {
-        if reply.urgent {
-            Patience::Urgent
-        } else {
-            Patience::Ordinary
-        }
-    }
-
-    fn budget(self) -> Duration {
-        match self {
-            Patience::Once => Duration::ZERO,
-            Patience::Ordinary => Duration::from_secs(60),
-            Patience::Urgent => Duration::from_secs(120),
-        }
-    }
-}
 
 /// The first wait after a failure; it doubles up to [`MAX_WAIT`].
 const FIRST_WAIT: Duration = Duration::from_millis(250);

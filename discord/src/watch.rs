@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 use bot_core::{Alarm, ChatKind, ChatMessage, ChatRef, Classification, Notice, Notices, Platform};
 use poise::serenity_prelude as serenity;
 
-use crate::send::Patience;
 use crate::settings::WatchSettings;
 use crate::{Shared, error, render, send};
+use bot_core::Patience;
 
 /// One reply and one alert per person and channel in this time, however many messages they post.
 pub const COOLDOWN: Duration = Duration::from_secs(10 * 60);

@@ -10,7 +10,8 @@ use teloxide::types::{CallbackQueryId, ChatId, Update, UserId};
 
 use crate::buttons::Pressed;
 use crate::incoming::{Identity, Incoming, Placement, translate};
-use crate::outbox::{Outbox, Patience, describe};
+use crate::outbox::{Outbox, describe};
+use bot_core::Patience;
 
 /// Everything a handler needs; shared by all chats.
 pub(crate) struct Handler {

@@ -14,7 +14,7 @@
 //! - If Telegram refuses a message's HTML, the same words are sent again as plain text, so help is never
 //!   lost to a formatting mistake.
 
-use bot_core::{DeliveryError, Reply};
+use bot_core::{DeliveryError, Patience, Reply};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,38 +37,6 @@ const BACKOFF_START: Duration = Duration::from_millis(500);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// The longest total wait on 429s for one message before giving up (as a transient failure).
 const MAX_RETRY_AFTER_WAIT: Duration = Duration::from_secs(300);
-
-/// How long a message is tried again through failures that pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Patience {
-    /// A message the bot starts (a reminder), sent at most once: only a 429's `retry_after` is waited out
-    /// (Telegram certainly did not take the message); any other failure is returned at once, for the
-    /// reminder scheduler's own policy.
-    AtMostOnce,
-    /// An ordinary reply: a minute, so that a half-minute outage loses none.
-    Ordinary,
-    /// A crisis or an overdose happening now: two minutes.
-    Urgent,
-}
-
-impl Patience {
-    /// What `reply` deserves.
-    pub(crate) fn for_reply(reply: &Reply) -> Patience {
-        if reply.urgent {
-            Patience::Urgent
-        } else {
-            Patience::Ordinary
-        }
-    }
-
-    fn budget(self) -> Duration {
-        match self {
-            Patience::AtMostOnce => Duration::ZERO,
-            Patience::Ordinary => Duration::from_secs(60),
-            Patience::Urgent => Duration::from_secs(120),
-        }
-    }
-}
 
 /// The Bot API client, paced or not.
 #[derive(Clone)]
