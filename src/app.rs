@@ -2,6 +2,7 @@
 //! the meeting feeds, reminders). The adapters and the terminal chat all go through [`App`], so a message
 //! gets the same answer everywhere.
 
+use bot_core::language::Language;
 use bot_core::{
     ChatContext, ChatKind, ChatMessage, ChatRef, Classification, Core, CountryCode, Platform,
     ReminderAction, ReminderOutcome, Reply, Responder,
@@ -29,11 +30,28 @@ pub struct App {
     reminders: Option<Arc<reminders::Reminders>>,
     /// The chats whose last reply was a crisis reply, with when it was sent.
     conversations: Mutex<LruCache<ChatRef, Instant>>,
-    /// The country each person said they are in ("I'm in the UK"): in memory only, gone with `/forget`.
-    countries: Mutex<LruCache<ChatRef, CountryCode>>,
-    /// Where people are assumed to be until they say (the operator's `default_country`).
-    default_country: Option<CountryCode>,
+    /// What each person said about themselves: in memory only, gone with `/forget`.
+    preferences: Mutex<LruCache<ChatRef, Preferences>>,
+    defaults: Defaults,
     clock: fn() -> DateTime<Utc>,
+}
+
+/// The operator's assumptions about people until they say otherwise.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Defaults {
+    /// Where people are (`default_country`, `--country`).
+    pub country: Option<CountryCode>,
+    /// The language to answer in (`default_language`, `--lang`).
+    pub language: Option<Language>,
+}
+
+/// What a person said about themselves.
+#[derive(Debug, Clone, Copy, Default)]
+struct Preferences {
+    /// The country they said they are in ("I'm in the UK", `/country GB`).
+    country: Option<CountryCode>,
+    /// The language they chose (`/language es`).
+    language: Option<Language>,
 }
 
 impl App {
@@ -44,8 +62,8 @@ impl App {
             catalogs: None,
             reminders: None,
             conversations: Mutex::new(LruCache::new(MAX_CONVERSATIONS)),
-            countries: Mutex::new(LruCache::new(MAX_CONVERSATIONS)),
-            default_country: None,
+            preferences: Mutex::new(LruCache::new(MAX_CONVERSATIONS)),
+            defaults: Defaults::default(),
             clock: Utc::now,
         }
     }
@@ -62,9 +80,9 @@ impl App {
         self
     }
 
-    /// Assumes people are in `country` until they say where they are.
-    pub fn with_default_country(mut self, country: Option<CountryCode>) -> Self {
-        self.default_country = country;
+    /// Assumes what `defaults` says of people until they say otherwise.
+    pub fn with_defaults(mut self, defaults: Defaults) -> Self {
+        self.defaults = defaults;
         self
     }
 
@@ -90,15 +108,22 @@ impl App {
             .expect("conversation memory")
             .peek(&message.chat)
             .is_some_and(|last_seen| last_seen.elapsed() < CONVERSATION_MEMORY);
-        // What they said, else their reminder zone's country, else the operator's default.
-        context.country = self
-            .countries
+        let said = self
+            .preferences
             .lock()
-            .expect("country memory")
+            .expect("preference memory")
             .get(&message.chat)
             .copied()
+            .unwrap_or_default();
+        // What they said, else their reminder zone's country, else their platform's locale, else the
+        // operator's default.
+        context.country = said
+            .country
             .or_else(|| zone.and_then(|z| self.bot.content().countries.of_zone(z.name())))
-            .or(self.default_country);
+            .or(message.country_hint)
+            .or(self.defaults.country);
+        context.language = said.language.or(self.defaults.language);
+        context.language_hint = message.language_hint;
         context
     }
 
@@ -118,7 +143,10 @@ impl App {
             .lock()
             .expect("conversation memory")
             .pop(chat);
-        self.countries.lock().expect("country memory").pop(chat);
+        self.preferences
+            .lock()
+            .expect("preference memory")
+            .pop(chat);
     }
 }
 
@@ -133,11 +161,11 @@ impl Responder for App {
         let context = self.context(message, now);
         let understood = self.bot.understand(&message.text, &context);
         let mut reply = understood.reply;
-        if let Some(country) = understood.country {
-            self.countries
-                .lock()
-                .expect("country memory")
-                .put(message.chat.clone(), country);
+        if understood.country.is_some() || understood.language.is_some() {
+            let mut preferences = self.preferences.lock().expect("preference memory");
+            let said = preferences.get_or_insert_mut(message.chat.clone(), Preferences::default);
+            said.country = understood.country.or(said.country);
+            said.language = understood.language.or(said.language);
         }
         if let Some(action) = &understood.reminder {
             // Only a group's admins change (or forget) the group's reminder; anyone may see it.
@@ -264,7 +292,10 @@ mod tests {
     #[test]
     fn the_country_a_person_names_is_kept_for_their_conversation_until_forget() {
         let (app, _) = app();
-        let app = app.with_default_country(CountryCode::parse("AU"));
+        let app = app.with_defaults(Defaults {
+            country: CountryCode::parse("AU"),
+            language: None,
+        });
         let (a, b) = (chat("1"), chat("2"));
         say(&app, &a, "hi, i'm in the uk");
         let crisis = say(&app, &a, "i want to end my life").plain_text();
@@ -280,6 +311,51 @@ mod tests {
         assert!(after.contains("13 11 14"), "{after}");
         say(&app, &a, "/country mx");
         let mexico = say(&app, &a, "i want to end my life").plain_text();
+        assert!(mexico.contains("800 911 2000"), "{mexico}");
+    }
+
+    #[test]
+    fn the_language_a_person_chooses_is_kept_until_forget_and_beats_the_platform_hint() {
+        let (app, _) = app();
+        let (a, b) = (chat("1"), chat("2"));
+        let crisis = "i want to end my life";
+        assert_eq!(say(&app, &a, crisis).language, Language::English);
+        let chosen = say(&app, &a, "/language es");
+        assert_eq!(chosen.language, Language::Spanish);
+        assert!(chosen.plain_text().contains("español"));
+        // An English message, now answered in Spanish; someone else still gets English.
+        let reply = say(&app, &a, crisis);
+        assert_eq!(reply.language, Language::Spanish);
+        assert!(
+            reply.plain_text().contains("marca 2"),
+            "{}",
+            reply.plain_text()
+        );
+        assert_eq!(say(&app, &b, crisis).language, Language::English);
+        say(&app, &a, "/forget");
+        assert_eq!(say(&app, &a, crisis).language, Language::English);
+
+        // The platform's language decides only where the words do not tell.
+        let hinted = |text: &str| {
+            let mut message = ChatMessage::text(b.clone(), text);
+            message.language_hint = Some(Language::Spanish);
+            app.respond(&message).language
+        };
+        assert_eq!(hinted("/crisis"), Language::Spanish);
+        assert_eq!(hinted(crisis), Language::English);
+        assert_eq!(hinted("ya no quiero vivir"), Language::Spanish);
+    }
+
+    #[test]
+    fn a_platform_locale_tells_the_country_after_what_the_person_said() {
+        let (app, _) = app();
+        let a = chat("1");
+        let mut message = ChatMessage::text(a.clone(), "i want to end my life");
+        message.country_hint = CountryCode::parse("GB");
+        let uk = app.respond(&message).plain_text();
+        assert!(uk.contains("116 123") && !uk.contains("988"), "{uk}");
+        say(&app, &a, "/country mx");
+        let mexico = app.respond(&message).plain_text();
         assert!(mexico.contains("800 911 2000"), "{mexico}");
     }
 

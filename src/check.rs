@@ -32,6 +32,7 @@ pub fn run(
     let platforms = check_platforms(config, &mut report);
     check_store(config, &mut report);
     check_country(config, &mut report);
+    check_language(config, &mut report);
     check_reminders(config, &mut report);
     let feeds = check_feeds(config, &mut report);
     let metrics = check_metrics(config, &mut report);
@@ -245,6 +246,20 @@ fn check_country(config: &Config, report: &mut Report) {
         Ok(None) => report.line("crisis lines: the US's until a person says where they are"),
         Err(error) => {
             report.line("crisis lines:");
+            report.problem(format!("{error:#}"));
+        }
+    }
+}
+
+fn check_language(config: &Config, report: &mut Report) {
+    match config.default_language() {
+        Ok(Some(language)) => report.line(format!(
+            "answers: in {} until a person chooses with /language",
+            language.code()
+        )),
+        Ok(None) => report.line("answers: in the language of each message"),
+        Err(error) => {
+            report.line("answers:");
             report.problem(format!("{error:#}"));
         }
     }

@@ -31,6 +31,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "RECOVERY_BOT_COUNTRY", value_name = "CC", value_parser = parse_country)]
     pub country: Option<bot_core::CountryCode>,
 
+    /// Answer in this language (en, es) whatever people write in, until they choose another with /language.
+    /// Overrides the configuration's `default_language`; unset, each message's own language.
+    #[arg(long, global = true, env = "RECOVERY_BOT_LANG", value_name = "LL", value_parser = parse_language)]
+    pub lang: Option<bot_core::language::Language>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -264,6 +269,11 @@ fn parse_country(text: &str) -> Result<bot_core::CountryCode, String> {
         .ok_or_else(|| "use a two-letter ISO code, such as GB or MX".to_string())
 }
 
+fn parse_language(text: &str) -> Result<bot_core::language::Language, String> {
+    bot_core::language::Language::from_code(&text.trim().to_ascii_lowercase())
+        .ok_or_else(|| "use en or es".to_string())
+}
+
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
@@ -302,7 +312,7 @@ struct AskOutput<'a> {
     model: Option<bot_core::ModelView>,
 }
 
-pub fn ask(bot: &Core, args: &AskArgs, country: Option<bot_core::CountryCode>) -> Result<()> {
+pub fn ask(bot: &Core, args: &AskArgs, defaults: crate::app::Defaults) -> Result<()> {
     let text = args.text.join(" ");
     let zone = args
         .zone
@@ -314,7 +324,8 @@ pub fn ask(bot: &Core, args: &AskArgs, country: Option<bot_core::CountryCode>) -
         context.today = chrono::Local::now().date_naive();
     }
     context.location = args.near;
-    context.country = country;
+    context.country = defaults.country;
+    context.language = defaults.language;
     if !args.meetings.is_empty() {
         let catalog = crate::feeds::load_catalog(&args.meetings, args.feeds.defaults()?)?;
         context = context.with_meetings(std::sync::Arc::new(catalog));

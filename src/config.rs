@@ -4,6 +4,7 @@
 
 use anyhow::{Context as _, Result};
 use bot_core::CountryCode;
+use bot_core::language::Language;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,9 @@ pub struct Config {
     /// Where people are assumed to be until they say (ISO code such as `GB`; `--country` overrides it): crisis
     /// replies give that country's lines (`intents/countries.toml`). The US when unset.
     pub default_country: Option<String>,
+    /// The language people are answered in until they choose (`en`, `es`; `--lang` overrides it), whatever they
+    /// write in. Unset: the language of each message.
+    pub default_language: Option<String>,
     #[serde(default)]
     pub store: StoreConfig,
     #[serde(default)]
@@ -120,6 +124,17 @@ impl Config {
                 CountryCode::parse(code).with_context(|| {
                     format!("default_country {code:?}: use a two-letter ISO code such as GB")
                 })
+            })
+            .transpose()
+    }
+
+    /// [`Config::default_language`], checked.
+    pub fn default_language(&self) -> Result<Option<Language>> {
+        self.default_language
+            .as_deref()
+            .map(|code| {
+                Language::from_code(code)
+                    .with_context(|| format!("default_language {code:?}: use en or es"))
             })
             .transpose()
     }

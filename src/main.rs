@@ -12,7 +12,7 @@ mod recorder;
 mod serve;
 
 use anyhow::{Context as _, Result};
-use bot_core::{Core, CountryCode};
+use bot_core::Core;
 use clap::Parser;
 use std::sync::Arc;
 
@@ -30,7 +30,13 @@ fn main() -> Result<()> {
     if let Some(country) = cli.country {
         config.default_country = Some(country.to_string());
     }
-    let country = config.default_country()?;
+    if let Some(language) = cli.lang {
+        config.default_language = Some(language.code().to_string());
+    }
+    let defaults = app::Defaults {
+        country: config.default_country()?,
+        language: config.default_language()?,
+    };
     let bot = load_bot(cli.content.as_deref())?;
     let command = cli.command.unwrap_or(if config.has_platform() {
         Command::Serve(cli::ServeArgs::default())
@@ -46,8 +52,8 @@ fn main() -> Result<()> {
         ),
         Command::Health(args) => health(&config, &args),
         Command::Serve(args) => serve::run(bot, config, args.webhook()?),
-        Command::Chat => chat_in_terminal(bot, &config, country),
-        Command::Ask(args) => cli::ask(&bot, &args, country),
+        Command::Chat => chat_in_terminal(bot, &config, defaults),
+        Command::Ask(args) => cli::ask(&bot, &args, defaults),
         Command::Classify => cli::classify(&bot),
         Command::Train(args) => cli::train(&bot, &args),
         Command::Evaluate(args) => cli::evaluate(&bot, &args),
@@ -74,7 +80,7 @@ fn health(config: &Config, args: &cli::HealthArgs) -> Result<()> {
 
 /// The terminal chat, through the same [`app::App`] as the platforms, with reminders kept in a store that
 /// lasts as long as the chat: while it runs, the scheduler prints each reminder in it when it is due.
-fn chat_in_terminal(bot: Core, config: &Config, country: Option<CountryCode>) -> Result<()> {
+fn chat_in_terminal(bot: Core, config: &Config, defaults: app::Defaults) -> Result<()> {
     let db = sled::Config::new()
         .temporary(true)
         .open()
@@ -82,7 +88,7 @@ fn chat_in_terminal(bot: Core, config: &Config, country: Option<CountryCode>) ->
     let reminders = Arc::new(open_reminders(&db, &bot, config)?);
     let app = app::App::new(Arc::new(bot))
         .with_reminders(Arc::clone(&reminders))
-        .with_default_country(country);
+        .with_defaults(defaults);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let scheduler = std::thread::spawn(move || -> Result<()> {
         let runtime = tokio::runtime::Builder::new_current_thread()

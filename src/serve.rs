@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::app::App;
+use crate::app::{App, Defaults};
 use crate::config::Config;
 
 /// Runs until a signal, then stops every part, lets replies in flight finish and flushes the store.
@@ -48,7 +48,10 @@ async fn serve(bot: Core, config: Config, webhook: Option<telegram::Webhook>) ->
 
     let mut app = App::new(Arc::clone(&bot))
         .with_reminders(Arc::clone(&reminders))
-        .with_default_country(config.default_country()?);
+        .with_defaults(Defaults {
+            country: config.default_country()?,
+            language: config.default_language()?,
+        });
     if !config.meetings.feed.is_empty() {
         // Feeds load in the background: the platforms answer (crisis replies first of all) while they come in,
         // and a feed that cannot be loaded only leaves meeting questions with the directories.

@@ -76,6 +76,19 @@ fn ask_takes_the_country_and_says_which_country_and_language_it_answered_for() {
 }
 
 #[test]
+fn ask_takes_the_language_to_answer_in_whatever_the_message_is_written_in() {
+    let spanish = json(&["ask", "--json", "--lang", "es", "I want to end my life"]);
+    assert_eq!(spanish["lang"], "es");
+    assert_eq!(spanish["intent"], "crisis");
+    let text = spanish["text"].as_str().unwrap();
+    assert!(text.contains("988") && text.contains("marca 2"), "{text}");
+
+    let bad = bot().args(["--lang", "fr", "ask", "hi"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("en or es"));
+}
+
+#[test]
 fn ask_explain_names_rule_entries_and_sources() {
     let reply = json(&["ask", "--json", "--explain", "explain hope"]);
     let explanation = &reply["explanation"];

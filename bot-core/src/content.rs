@@ -84,6 +84,8 @@ pub struct Command {
     pub entry: Option<usize>,
     /// `/country GB`: the words name where the person is, and this entry answers once they do.
     pub sets_country: Option<usize>,
+    /// `/language es`: the words name the language to answer in, and this entry (in that language) answers.
+    pub sets_language: Option<usize>,
 }
 
 /// A source an answer cites.
@@ -214,6 +216,8 @@ pub struct NormalizeData {
     pub idioms: Vec<String>,
     /// Words that mark each language, by code.
     pub language: BTreeMap<String, Vec<String>>,
+    /// Words that name each language, by code (`/language es`).
+    pub language_names: BTreeMap<String, Vec<String>>,
 }
 
 /// All content, validated.
@@ -359,7 +363,7 @@ impl Content {
                 return Err(file_error(file, format!("`{field}` is required")));
             }
         }
-        let language = LanguageDetector::new(&normalize.language)
+        let language = LanguageDetector::new(&normalize.language, &normalize.language_names)
             .map_err(|m| file_error("normalize.toml", m))?;
         Ok(Content {
             sources: sources.source,
@@ -369,6 +373,7 @@ impl Content {
                 words: normalize.words,
                 idioms: normalize.idioms,
                 language: normalize.language,
+                language_names: normalize.language_names,
             },
             intents,
             listing,
@@ -631,12 +636,18 @@ fn build_intent(
             .as_deref()
             .map(|id| find(id, "the command's sets_country"))
             .transpose()?;
+        let sets_language = c
+            .sets_language
+            .as_deref()
+            .map(|id| find(id, "the command's sets_language"))
+            .transpose()?;
         commands.push(Command {
             name: c.name,
             description: c.description,
             intent,
             entry,
             sets_country,
+            sets_language,
         });
     }
     Ok(IntentContent {
@@ -675,6 +686,8 @@ struct NormalizeFile {
     idioms: Vec<String>,
     #[serde(default)]
     language: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    language_names: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -761,6 +774,8 @@ struct RawCommand {
     entry: Option<String>,
     #[serde(default)]
     sets_country: Option<String>,
+    #[serde(default)]
+    sets_language: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -27,6 +27,13 @@ impl CountryCode {
         }
     }
 
+    /// The region of a locale (`en-GB`, `es_MX`): `None` without one, or with a region that is not a country
+    /// (`es-419`, Latin America).
+    pub fn from_locale(locale: &str) -> Option<CountryCode> {
+        let (_, region) = locale.split_once(['-', '_'])?;
+        CountryCode::parse(region)
+    }
+
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("ASCII letters")
     }
@@ -279,6 +286,14 @@ mod tests {
         let file: CountriesFile =
             toml::from_str(include_str!("../../intents/countries.toml")).unwrap();
         Countries::new(file, |_| Some(0)).unwrap()
+    }
+
+    #[test]
+    fn a_locale_names_a_country_only_with_a_region() {
+        assert_eq!(CountryCode::from_locale("en-GB"), CountryCode::parse("GB"));
+        assert_eq!(CountryCode::from_locale("es_MX"), CountryCode::parse("MX"));
+        assert_eq!(CountryCode::from_locale("es-419"), None);
+        assert_eq!(CountryCode::from_locale("fr"), None);
     }
 
     #[test]

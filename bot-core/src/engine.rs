@@ -63,6 +63,12 @@ pub struct ChatContext {
     /// Where the person is, when known (they said so earlier, the operator's default): a crisis reply gives that
     /// country's lines. `None` and the US give the US lines.
     pub country: Option<CountryCode>,
+    /// The language the person chose (`/language es`, or the operator's default): answers are in it where the
+    /// content has them, whatever the message is written in.
+    pub language: Option<Language>,
+    /// The language the platform says the person uses (Telegram's `language_code`, Discord's locale): answers
+    /// are in it when the message's own words do not tell.
+    pub language_hint: Option<Language>,
 }
 
 impl ChatContext {
@@ -86,6 +92,8 @@ impl ChatContext {
             meetings: None,
             after_crisis: false,
             country: None,
+            language: None,
+            language_hint: None,
         }
     }
 
@@ -214,6 +222,8 @@ pub struct Understood {
     pub reminder: Option<ReminderAction>,
     /// The country the message says the person is in ("I'm in the UK"), for the conversation to remember.
     pub country: Option<CountryCode>,
+    /// The language the person chose (`/language es`), for the conversation to remember.
+    pub language: Option<Language>,
 }
 
 /// A message as the rules and the model read it.
@@ -231,8 +241,8 @@ struct Reading {
     text: String,
     /// The country the message names (with `Precision::Entry` only).
     country: Option<CountryCode>,
-    /// The language it is written in (with `Precision::Entry` only).
-    language: Language,
+    /// The language it is written in, when its words tell (with `Precision::Entry` only).
+    language: Option<Language>,
 }
 
 /// Why a message got the answer it got, before the answer is built.
@@ -242,8 +252,10 @@ struct Route<'t> {
     entries: Vec<(Intent, usize)>,
     /// The words a meeting search reads: the message, or a command's words without `/name@bot`.
     query: &'t str,
-    /// The language to answer in.
-    language: Language,
+    /// The language the message is written in, when its words tell.
+    written_in: Option<Language>,
+    /// The language the message chooses (`/language es`), for the conversation to remember.
+    chosen_language: Option<Language>,
     /// The country the message names.
     named_country: Option<CountryCode>,
     /// Outside the US: the country whose lines the crisis entries give.
@@ -359,7 +371,7 @@ impl Core {
                 self.content.language.detect(&normalized),
                 self.content.countries.named_in(&normalized),
             ),
-            Precision::Intent => (String::new(), Language::English, None),
+            Precision::Intent => (String::new(), None, None),
         };
         Some(Reading {
             matched,
@@ -579,7 +591,7 @@ impl Core {
 
     /// Answers one message, and reads what it asks of the chat's reminder.
     pub fn understand(&self, text: &str, context: &ChatContext) -> Understood {
-        let route = self.route(text, context);
+        let (route, language) = self.route(text, context);
         let reminders = self.content.intent(Intent::Reminder);
         let reminder = (route.intent == Intent::Reminder)
             .then(|| route.entries.iter().find(|(i, _)| *i == Intent::Reminder))
@@ -590,12 +602,15 @@ impl Core {
             });
         Understood {
             country: route.named_country,
-            reply: self.build(route, context),
+            language: route.chosen_language,
+            reply: self.build(route, context, language),
             reminder,
         }
     }
 
-    fn route<'t>(&self, text: &'t str, context: &ChatContext) -> Route<'t> {
+    /// The answer's entries, and the language to give them in: the one this message chooses (`/language es`),
+    /// else the one the person chose, else the one the message is written in, else the platform's, else English.
+    fn route<'t>(&self, text: &'t str, context: &ChatContext) -> (Route<'t>, Language) {
         let mut route = match self.command(text) {
             Some((command, words)) => self.route_command(command, words),
             None => {
@@ -609,7 +624,8 @@ impl Core {
                             other.empty_entry.expect("validated at load"),
                         )],
                         query: text,
-                        language: Language::English,
+                        written_in: None,
+                        chosen_language: None,
                         named_country: None,
                         abroad: None,
                     },
@@ -629,9 +645,15 @@ impl Core {
                 route
             }
         };
+        let language = route
+            .chosen_language
+            .or(context.language)
+            .or(route.written_in)
+            .or(context.language_hint)
+            .unwrap_or_default();
         self.localise(&mut route, context);
-        self.translate(&mut route);
-        route
+        self.translate(&mut route, language);
+        (route, language)
     }
 
     /// Outside the US (the country the message names, else the one the context knows), crisis answers give the
@@ -653,8 +675,7 @@ impl Core {
 
     /// Answers in `language` where the content has the answer in it. An answer that is not urgent and has
     /// no translation is given as it is, after a notice in that language (which carries the crisis line).
-    fn translate(&self, route: &mut Route<'_>) {
-        let language = route.language;
+    fn translate(&self, route: &mut Route<'_>, language: Language) {
         if language == Language::English {
             return;
         }
@@ -744,13 +765,14 @@ impl Core {
                 rule: format!("model:{label}"),
                 entries,
                 query,
-                language,
+                written_in: language,
+                chosen_language: None,
                 named_country: None,
                 abroad: None,
             };
         }
         let mut route = self.route_matched(matched, query);
-        route.language = language;
+        route.written_in = language;
         let other = self.content.intent(Intent::Other);
         if let Some(story) = other
             .past_story
@@ -787,7 +809,8 @@ impl Core {
                     self.content.intent(Intent::Other).default_entry,
                 )],
                 query,
-                language: Language::English,
+                written_in: None,
+                chosen_language: None,
                 named_country: None,
                 abroad: None,
             },
@@ -806,7 +829,8 @@ impl Core {
                     .chain(overdose_now.map(|od| (Intent::Overdose, od.entry)))
                     .collect(),
                 query,
-                language: Language::English,
+                written_in: None,
+                chosen_language: None,
                 named_country: None,
                 abroad: None,
             },
@@ -828,8 +852,26 @@ impl Core {
                 rule: format!("command:/{}", command.name),
                 entries: vec![(intent, done)],
                 query: words,
-                language: Language::English,
+                written_in: None,
+                chosen_language: None,
                 named_country: Some(code),
+                abroad: None,
+            };
+        }
+        if let Some(done) = command.sets_language
+            && let Some(language) = self
+                .content
+                .language
+                .named_in(&self.normalizer.normalize(words))
+        {
+            return Route {
+                intent,
+                rule: format!("command:/{}", command.name),
+                entries: vec![(intent, done)],
+                query: words,
+                written_in: None,
+                chosen_language: Some(language),
+                named_country: None,
                 abroad: None,
             };
         }
@@ -839,7 +881,8 @@ impl Core {
                 rule: format!("command:/{}", command.name),
                 entries: vec![(intent, command.entry.unwrap_or(file.default_entry))],
                 query: words,
-                language: Language::English,
+                written_in: None,
+                chosen_language: None,
                 named_country: None,
                 abroad: None,
             };
@@ -865,17 +908,18 @@ impl Core {
             rule: format!("command:/{}", command.name),
             entries: vec![(intent, entry)],
             query: words,
-            language: reading.language,
+            written_in: reading.language,
+            chosen_language: None,
             named_country: None,
             abroad: None,
         }
     }
 
-    fn build(&self, route: Route<'_>, context: &ChatContext) -> Reply {
+    fn build(&self, route: Route<'_>, context: &ChatContext, language: Language) -> Reply {
         let country = route.abroad.and_then(|c| self.content.countries.get(c));
         let named = route
             .named_country
-            .map(|c| self.content.countries.name_of(c, route.language));
+            .map(|c| self.content.countries.name_of(c, language));
         let mut blocks = Vec::new();
         let mut meetings = Vec::new();
         let mut follow_ups: Vec<FollowUp> = Vec::new();
@@ -907,7 +951,7 @@ impl Core {
             }
             used.push((intent, index));
             blocks.extend(
-                entry_blocks(entry).flat_map(|block| fill(block, country, named, route.language)),
+                entry_blocks(entry).flat_map(|block| fill(block, country, named, language)),
             );
             if let Some(group) = &entry.list_group {
                 blocks.extend(file.group(group).filter_map(|(_, e)| {
@@ -935,7 +979,7 @@ impl Core {
         if let Some(country) = country {
             blocks.push(Block::plain(
                 BlockKind::Paragraph,
-                self.content.countries.assumed(country, route.language),
+                self.content.countries.assumed(country, language),
             ));
         }
 
@@ -957,7 +1001,7 @@ impl Core {
             intent: route.intent,
             urgent,
             overdose_now,
-            language: route.language,
+            language,
             blocks,
             follow_ups,
             meetings,

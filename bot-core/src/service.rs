@@ -5,7 +5,9 @@
 //! happens behind the [`Responder`] that the `recovery-bot` binary wires up.
 
 use crate::content::Command;
+use crate::country::CountryCode;
 use crate::engine::{ChatKind, Classification, Platform};
+use crate::language::Language;
 use crate::notice::Notices;
 use crate::reply::Reply;
 
@@ -44,6 +46,10 @@ pub struct ChatMessage {
     /// In a group: whether the sender administers it (`None`: not asked). The adapter asks the platform only
     /// for a reminder request, since only a group's admins may change the group's daily reminder.
     pub sender_manages_chat: Option<bool>,
+    /// The language the platform says the person uses (Telegram's `language_code`, Discord's locale).
+    pub language_hint: Option<Language>,
+    /// The country the platform's locale names (Discord's `en-GB`; never Telegram's, which is a language).
+    pub country_hint: Option<CountryCode>,
 }
 
 impl ChatMessage {
@@ -54,6 +60,8 @@ impl ChatMessage {
             text: text.into(),
             location: None,
             sender_manages_chat: None,
+            language_hint: None,
+            country_hint: None,
         }
     }
 }

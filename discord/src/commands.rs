@@ -2,14 +2,14 @@
 //! near Tustin`), and `/setup` for crisis watch. Also the poise framework itself: options, setup
 //! (command registration that never blocks the bot), and an error handler that logs no text.
 
-use bot_core::{ChatMessage, Intent, Menu, Notice};
+use bot_core::language::Language;
+use bot_core::{ChatMessage, Intent, Menu, Notice, Patience};
 use poise::serenity_prelude as serenity;
 
 use crate::config::DiscordConfig;
 use crate::markdown::truncate;
 use crate::settings::WatchSettings;
 use crate::{Ctx, Data, Error, error, events, person, render, send};
-use bot_core::Patience;
 
 /// Discord's limit for a command description.
 const DESCRIPTION_LIMIT: usize = 100;
@@ -95,6 +95,16 @@ pub fn commands(menu: &Menu) -> Vec<poise::Command<Data, Error>> {
     out
 }
 
+/// What an interaction's locale (`en-GB`, `es-ES`, `es-419`) says of the person: their language, and their
+/// country when the locale names one.
+pub(crate) fn with_locale(mut message: ChatMessage, locale: Option<&str>) -> ChatMessage {
+    if let Some(locale) = locale {
+        message.language_hint = Language::from_tag(locale);
+        message.country_hint = bot_core::CountryCode::from_locale(locale);
+    }
+    message
+}
+
 /// Discord command names: 1–32 lower-case letters, digits, `-` or `_`.
 fn valid_name(name: &str) -> bool {
     (1..=32).contains(&name.chars().count())
@@ -125,10 +135,10 @@ pub fn command_text<'a>(name: &str, parts: impl IntoIterator<Item = Option<&'a s
 /// or overdose reply). Returns the reply.
 async fn answer(ctx: Ctx<'_>, text: String, private: bool) -> Result<bot_core::Reply, Error> {
     let started = std::time::Instant::now();
-    let reply = ctx
-        .data()
-        .responder
-        .respond(&ChatMessage::text(person(ctx.author().id), text));
+    let reply = ctx.data().responder.respond(&with_locale(
+        ChatMessage::text(person(ctx.author().id), text),
+        ctx.locale(),
+    ));
     let ephemeral = private && reply.alarm().is_none() && ctx.guild_id().is_some();
     let mut sent = Ok(());
     for message in render::render(&reply) {
@@ -758,6 +768,25 @@ fn kind_name(error: &poise::FrameworkError<'_, Data, Error>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_locale_gives_a_language_and_where_it_names_one_a_country() {
+        let message = |locale| {
+            with_locale(
+                ChatMessage::text(person(serenity::UserId::new(1)), "hi"),
+                locale,
+            )
+        };
+        let mexico = message(Some("es-MX"));
+        assert_eq!(mexico.language_hint, Some(Language::Spanish));
+        assert_eq!(mexico.country_hint, bot_core::CountryCode::parse("MX"));
+        let latin_america = message(Some("es-419"));
+        assert_eq!(latin_america.language_hint, Some(Language::Spanish));
+        assert_eq!(latin_america.country_hint, None);
+        let french = message(Some("fr"));
+        assert_eq!((french.language_hint, french.country_hint), (None, None));
+        assert_eq!(message(None).language_hint, None);
+    }
 
     #[test]
     fn meeting_options_become_words() {

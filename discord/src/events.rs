@@ -6,7 +6,7 @@ use bot_core::ChatMessage;
 use poise::serenity_prelude as serenity;
 
 use crate::watch::{self, Concern};
-use crate::{Data, Error, Shared, error, person, render, send};
+use crate::{Data, Error, Shared, commands, error, person, render, send};
 use bot_core::Patience;
 
 /// poise's event handler.
@@ -146,9 +146,10 @@ async fn on_button(
         return;
     };
     let started = Instant::now();
-    let reply = shared
-        .responder
-        .respond(&ChatMessage::text(person(press.user.id), text));
+    let reply = shared.responder.respond(&commands::with_locale(
+        ChatMessage::text(person(press.user.id), text),
+        Some(&press.locale),
+    ));
     let outcome = send::answer_component(
         &ctx.http,
         press,

@@ -9,6 +9,7 @@
 //!   mention the bot (the mention is removed from the text) and replies to the bot's messages.
 //! - Messages from bots, edits, channel posts and service messages are skipped.
 
+use bot_core::language::Language;
 use bot_core::{ChatKind, ChatMessage, ChatRef, Coordinates, Platform};
 use teloxide::types::{
     CallbackQueryId, Chat, MessageEntityKind, MessageId, ThreadId, Update, UpdateKind, UserId,
@@ -123,9 +124,10 @@ fn topic(message: &teloxide::types::Message) -> Option<ThreadId> {
 }
 
 fn translate_message(msg: &teloxide::types::Message, me: &Identity) -> Incoming {
-    let Some(sender) = msg.from.as_ref().filter(|u| !u.is_bot).map(|u| u.id) else {
+    let Some(from) = msg.from.as_ref().filter(|u| !u.is_bot) else {
         return Incoming::Skip("message from a bot or without a sender");
     };
+    let sender = from.id;
     if msg.via_bot.is_some() {
         return Incoming::Skip("message from a bot or without a sender");
     }
@@ -189,6 +191,9 @@ fn translate_message(msg: &teloxide::types::Message, me: &Identity) -> Incoming 
             text,
             location,
             sender_manages_chat: None,
+            // Telegram's language_code is the app's language, not where the person is: a language hint only.
+            language_hint: from.language_code.as_deref().and_then(Language::from_tag),
+            country_hint: None,
         },
         placement,
         sender,
@@ -270,6 +275,23 @@ mod tests {
                 assert_eq!(message.chat.kind, ChatKind::Direct);
                 assert_eq!(message.chat.id, "9");
                 assert_eq!(placement, Placement::default());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_app_language_is_a_language_hint_and_never_a_country() {
+        let u = update(json!({
+            "message_id": 1, "date": 0,
+            "chat": {"id": 9, "type": "private"},
+            "from": {"id": 9, "is_bot": false, "first_name": "A", "language_code": "es-MX"},
+            "text": "/help"
+        }));
+        match translate(&u, &me()) {
+            Incoming::Message { message, .. } => {
+                assert_eq!(message.language_hint, Some(Language::Spanish));
+                assert_eq!(message.country_hint, None);
             }
             other => panic!("{other:?}"),
         }
