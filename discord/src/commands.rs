@@ -140,9 +140,11 @@ async fn answer(ctx: Ctx<'_>, text: String, private: bool) -> Result<bot_core::R
         ctx.locale(),
     ));
     let ephemeral = private && reply.alarm().is_none() && ctx.guild_id().is_some();
+    let patience = Patience::for_reply(&reply);
     let mut sent = Ok(());
     for message in render::render(&reply) {
-        if let Err(error) = ctx.send(message.poise_reply(ephemeral)).await {
+        let result = send::retrying(patience, || ctx.send(message.poise_reply(ephemeral))).await;
+        if let Err(error) = result {
             sent = Err(error);
             break;
         }

@@ -120,17 +120,19 @@ impl DiscordConfig {
 
     /// The HTTP client: through the proxy when one is set (rate limiter off, as serenity requires; and
     /// discord.com resolved to a closed port on 127.0.0.1, so that nothing bypasses the proxy), else
-    /// straight to Discord with serenity's rate limiter.
+    /// straight to Discord with serenity's rate limiter. Either way a request that gets no answer fails after
+    /// [`REQUEST_TIMEOUT`], so that it is tried again instead of holding a reply forever.
     pub(crate) fn http(&self) -> serenity::Http {
-        let mut builder = serenity::HttpBuilder::new(self.token.expose_secret())
+        let builder = serenity::HttpBuilder::new(self.token.expose_secret())
             .default_allowed_mentions(serenity::CreateAllowedMentions::new());
-        if let Some(proxy) = &self.proxy_url {
-            builder = builder
+        match &self.proxy_url {
+            Some(proxy) => builder
                 .proxy(proxy.trim_end_matches('/'))
                 .ratelimiter_disabled(true)
-                .client(proxy_client());
+                .client(proxy_client()),
+            None => builder.client(client(reqwest::Client::builder())),
         }
-        builder.build()
+        .build()
     }
 
     /// Whether this process registers the slash commands: only the one running shard 0.
@@ -143,9 +145,21 @@ impl DiscordConfig {
 const DEAD_END: std::net::SocketAddr =
     std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9);
 
+/// How long one request to Discord may go unanswered.
+pub(crate) const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A reqwest client as serenity builds its own (rustls), with [`REQUEST_TIMEOUT`].
+fn client(builder: reqwest::ClientBuilder) -> reqwest::Client {
+    builder
+        .use_rustls_tls()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap_or_else(|_| reqwest::Client::new())
+}
+
 /// The reqwest client used with a proxy: Discord's own hosts lead nowhere.
 fn proxy_client() -> reqwest::Client {
-    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    let mut builder = reqwest::Client::builder();
     for host in [
         "discord.com",
         "discordapp.com",
@@ -154,7 +168,7 @@ fn proxy_client() -> reqwest::Client {
     ] {
         builder = builder.resolve(host, DEAD_END);
     }
-    builder.build().unwrap_or_else(|_| reqwest::Client::new())
+    client(builder)
 }
 
 /// Shared, cheap-to-clone HTTP client.

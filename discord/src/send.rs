@@ -25,7 +25,7 @@ const FIRST_WAIT: Duration = Duration::from_millis(250);
 const MAX_WAIT: Duration = Duration::from_secs(10);
 
 /// Runs `attempt` until it succeeds, fails for good, or `patience` runs out.
-async fn retrying<T, Attempt>(
+pub(crate) async fn retrying<T, Attempt>(
     patience: Patience,
     mut attempt: impl FnMut() -> Attempt,
 ) -> Result<T, serenity::Error>
