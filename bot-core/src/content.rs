@@ -79,6 +79,8 @@ pub struct Command {
     pub name: String,
     /// One line for the platform's command menu.
     pub description: String,
+    /// The same line in other languages, for the menus of people whose app is in them.
+    pub descriptions: Vec<(Language, String)>,
     pub intent: Intent,
     /// The answer when the command comes without words; with words, they pick the entry as any message would.
     pub entry: Option<usize>,
@@ -621,10 +623,20 @@ fn build_intent(
                 "a name is 1 to 32 lower-case letters, digits or underscores, starting with a letter".into(),
             ));
         }
-        if !(3..=100).contains(&c.description.chars().count()) {
-            return Err(command_err(
-                "the description needs 3 to 100 characters".into(),
-            ));
+        let mut descriptions = Vec::with_capacity(c.descriptions.len());
+        for (code, description) in std::iter::once(("en", &c.description))
+            .chain(c.descriptions.iter().map(|(code, d)| (code.as_str(), d)))
+        {
+            let language = Language::from_code(code)
+                .ok_or_else(|| command_err(format!("{code:?} is not a language the bot knows")))?;
+            if !(3..=100).contains(&description.chars().count()) {
+                return Err(command_err(format!(
+                    "the description ({code}) needs 3 to 100 characters"
+                )));
+            }
+            if language != Language::English {
+                descriptions.push((language, description.clone()));
+            }
         }
         let entry = c
             .entry
@@ -644,6 +656,7 @@ fn build_intent(
         commands.push(Command {
             name: c.name,
             description: c.description,
+            descriptions,
             intent,
             entry,
             sets_country,
@@ -776,6 +789,9 @@ struct RawCommand {
     sets_country: Option<String>,
     #[serde(default)]
     sets_language: Option<String>,
+    /// Language code -> the description in that language.
+    #[serde(default)]
+    descriptions: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]

@@ -89,6 +89,13 @@ pub fn commands(menu: &Menu) -> Vec<poise::Command<Data, Error>> {
         };
         command.name = entry.name.clone();
         command.description = Some(truncate(&entry.description, DESCRIPTION_LIMIT));
+        for (language, description) in &entry.descriptions {
+            for locale in discord_locales(*language) {
+                command
+                    .description_localizations
+                    .insert(locale.to_string(), truncate(description, DESCRIPTION_LIMIT));
+            }
+        }
         out.push(command);
     }
     out.push(setup());
@@ -103,6 +110,14 @@ pub(crate) fn with_locale(mut message: ChatMessage, locale: Option<&str>) -> Cha
         message.country_hint = bot_core::CountryCode::from_locale(locale);
     }
     message
+}
+
+/// Discord's locales for a language (it has no plain `es`).
+fn discord_locales(language: Language) -> &'static [&'static str] {
+    match language {
+        Language::English => &["en-US", "en-GB"],
+        Language::Spanish => &["es-ES", "es-419"],
+    }
 }
 
 /// Discord command names: 1–32 lower-case letters, digits, `-` or `_`.
@@ -889,6 +904,12 @@ mod tests {
             .unwrap()
             .description;
         assert_eq!(crisis.description.as_ref(), Some(wanted));
+        let spanish = &crisis.description_localizations;
+        assert!(
+            spanish["es-ES"].starts_with("Líneas de crisis"),
+            "{spanish:?}"
+        );
+        assert_eq!(spanish["es-ES"], spanish["es-419"]);
         let meeting = commands.iter().find(|c| c.name == "meeting").unwrap();
         let options: Vec<&str> = meeting.parameters.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(options, ["day", "time", "type", "online", "place"]);

@@ -69,12 +69,14 @@ pub use outbox::Outbox;
 pub use status::Status;
 pub use url::Url;
 
+use bot_core::language::Language;
 use bot_core::{Menu, Responder};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use teloxide::dispatching::{Dispatcher, UpdateFilterExt as _};
 use teloxide::dptree;
+use teloxide::payloads::SetMyCommandsSetters as _;
 use teloxide::prelude::Requester as _;
 use teloxide::requests::Request as _;
 use teloxide::types::{BotCommand, Me, Update};
@@ -322,21 +324,44 @@ async fn get_me(bot: &Bot) -> anyhow::Result<Me> {
     }
 }
 
-/// Registers the menu's commands (a failure is logged: the bot works without the menu).
+/// Registers the menu's commands: the default list, then one for each other language the content describes
+/// them in, for people whose app is in that language (a failure is logged: the bot works without the menu).
 async fn register_commands(bot: &Bot, menu: &Menu) {
-    let commands: Vec<BotCommand> = menu
+    let mut languages: Vec<Language> = menu
         .commands
         .iter()
-        .filter(|c| valid_command_name(&c.name))
-        .map(|c| {
-            let description: String = c.description.chars().take(256).collect();
-            BotCommand::new(c.name.clone(), description)
-        })
+        .flat_map(|c| c.descriptions.iter().map(|(language, _)| *language))
         .collect();
-    let count = commands.len();
-    match bot.set_my_commands(commands).send().await {
-        Ok(_) => tracing::info!(commands = count, "commands registered"),
-        Err(e) => tracing::warn!(error = %outbox::describe(&e), "setMyCommands failed"),
+    languages.sort_unstable();
+    languages.dedup();
+    for language in std::iter::once(None).chain(languages.into_iter().map(Some)) {
+        let commands: Vec<BotCommand> = menu
+            .commands
+            .iter()
+            .filter(|c| valid_command_name(&c.name))
+            .map(|c| {
+                let description = language
+                    .and_then(|l| c.descriptions.iter().find(|(d, _)| *d == l))
+                    .map_or(&c.description, |(_, d)| d);
+                BotCommand::new(
+                    c.name.clone(),
+                    description.chars().take(256).collect::<String>(),
+                )
+            })
+            .collect();
+        let count = commands.len();
+        let mut request = bot.set_my_commands(commands);
+        if let Some(language) = language {
+            request = request.language_code(language.code());
+        }
+        match request.send().await {
+            Ok(_) => tracing::info!(
+                commands = count,
+                language = language.map_or("default", Language::code),
+                "commands registered"
+            ),
+            Err(e) => tracing::warn!(error = %outbox::describe(&e), "setMyCommands failed"),
+        }
     }
 }
 

@@ -11,7 +11,18 @@ use support::{BOT_ID, BOT_USERNAME, Failure, button, buttons, dm, group, start};
 async fn commands_are_registered_and_each_command_is_answered() {
     let run = start(false).await;
     let registered = run.fake.calls_of("setmycommands");
-    assert_eq!(registered.len(), 1);
+    // The default list, then the Spanish one for people whose app is in Spanish.
+    assert_eq!(registered.len(), 2);
+    assert!(registered[0].body.get("language_code").is_none());
+    assert_eq!(registered[1].body["language_code"], "es");
+    let spanish = registered[1].body["commands"].as_array().unwrap();
+    let spanish_crisis = spanish.iter().find(|c| c["command"] == "crisis").unwrap();
+    assert!(
+        spanish_crisis["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Líneas de crisis")
+    );
     let commands = registered[0].body["commands"].as_array().unwrap().clone();
     let names: Vec<&str> = commands
         .iter()
