@@ -584,3 +584,46 @@ async fn a_platform_taking_5_seconds_a_call_still_gets_every_reply_once() {
     assert_logs_hold_no_text(&[&urgent, &calm], "answered");
     platforms.stop().await;
 }
+
+/// SIGTERM while replies are still being delivered: `serve` stops each adapter, and a reply under way (here
+/// on platforms taking 2 s (Telegram) and 7 s (Discord, longer than its shards take to close) a call) is
+/// finished within the grace period before `run` returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_under_way_at_shutdown_is_finished_before_the_adapters_stop() {
+    let platforms = Platforms::start().await;
+    platforms
+        .telegram
+        .fake
+        .fault(fake_telegram::Fault::Slow(Duration::from_secs(2)));
+    platforms
+        .discord
+        .fake
+        .fault(fake_discord::Fault::Slow(Duration::from_secs(7)));
+    let urgent = crisis(70);
+    platforms.telegram_writes(700, &urgent);
+    platforms.discord_writes(7700, &urgent);
+    // Both replies are under way (their first send is waiting on the slow platform) when shutdown comes.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while platforms.telegram.fake.attempts_to(700).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let telegram_expected = telegram_messages(&platforms.telegram.responder.reply_to(&urgent));
+    let discord_expected = discord_messages(&platforms.discord.core.reply_to(&urgent));
+    let Platforms {
+        mut telegram,
+        mut discord,
+    } = platforms;
+    let (telegram_stopped, ()) = tokio::join!(telegram.stop_in_place(), discord.stop_in_place());
+    telegram_stopped.expect("Telegram stops cleanly");
+    assert_eq!(
+        telegram.fake.sent_to(700).len(),
+        telegram_expected,
+        "Telegram reply finished"
+    );
+    assert_eq!(
+        discord.fake.posted(dm_channel(7700)).len(),
+        discord_expected,
+        "Discord reply finished"
+    );
+}

@@ -150,6 +150,7 @@ pub fn command_text<'a>(name: &str, parts: impl IntoIterator<Item = Option<&'a s
 /// or overdose reply). Returns the reply.
 async fn answer(ctx: Ctx<'_>, text: String, private: bool) -> Result<bot_core::Reply, Error> {
     let started = std::time::Instant::now();
+    let _answering = ctx.data().answering.token();
     let reply = ctx.data().responder.respond(&with_locale(
         ChatMessage::text(person(ctx.author().id), text),
         ctx.locale(),

@@ -17,6 +17,7 @@ pub fn handle<'a>(
     data: &'a Data,
 ) -> poise::BoxFuture<'a, Result<(), Error>> {
     Box::pin(async move {
+        let _answering = data.answering.token();
         match event {
             serenity::FullEvent::Message { new_message } => {
                 on_message(ctx, framework.bot_id, data, new_message).await;

@@ -50,6 +50,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tokio_util::task::TaskTracker;
 
 use bot_core::{ChatKind, ChatRef, Menu, Platform, Responder};
 use poise::serenity_prelude as serenity;
@@ -68,6 +69,8 @@ pub const LOG_DIRECTIVES: &str = "serenity=warn,serenity::gateway::ws=error,pois
 
 /// How long a clean shutdown waits for the shards to close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long a clean shutdown waits for replies still being delivered (an urgent one may be retrying).
+const REPLY_GRACE: Duration = Duration::from_secs(20);
 
 /// What every handler shares.
 pub(crate) struct Shared {
@@ -77,6 +80,8 @@ pub(crate) struct Shared {
     pub cooldowns: watch::Cooldowns,
     /// Whether the gateway sends message content (the privileged intent is enabled for the application).
     pub message_content: AtomicBool,
+    /// Events and commands being answered: at shutdown, they get [`REPLY_GRACE`] to finish.
+    pub answering: TaskTracker,
 }
 
 impl Shared {
@@ -158,6 +163,7 @@ async fn serve(
         settings: SettingsStore::new(settings),
         cooldowns: watch::Cooldowns::default(),
         message_content: AtomicBool::new(true),
+        answering: TaskTracker::new(),
     });
     let mut intents = serenity::GatewayIntents::GUILD_MESSAGES
         | serenity::GatewayIntents::DIRECT_MESSAGES
@@ -191,6 +197,19 @@ async fn serve(
         }
     };
     relay.abort();
+    shared.answering.close();
+    if tokio::time::timeout(REPLY_GRACE, shared.answering.wait())
+        .await
+        .is_err()
+    {
+        let lost = shared.answering.len();
+        tracing::warn!(
+            lost,
+            "replies still being delivered at shutdown were dropped"
+        );
+        metrics::counter!("recovery_bot_deliveries_total", "platform" => "discord", "outcome" => "lost_at_shutdown")
+            .increment(lost as u64);
+    }
     if let Err(e) = shared.settings.flush().await {
         tracing::error!(error = %e, "flushing Discord settings failed");
     }

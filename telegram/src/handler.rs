@@ -7,6 +7,7 @@ use teloxide::payloads::AnswerCallbackQuerySetters as _;
 use teloxide::prelude::Requester as _;
 use teloxide::requests::Request as _;
 use teloxide::types::{CallbackQueryId, ChatId, Update, UserId};
+use tokio_util::task::TaskTracker;
 
 use crate::buttons::Pressed;
 use crate::incoming::{Identity, Incoming, Placement, translate};
@@ -20,6 +21,8 @@ pub(crate) struct Handler {
     pub me: Identity,
     /// What the adapter says on its own (an expired button).
     pub notices: Notices,
+    /// Updates being answered: at shutdown, those still running after the grace period are counted as lost.
+    pub answering: TaskTracker,
 }
 
 fn chat_id(chat: &ChatRef) -> Option<ChatId> {
@@ -30,6 +33,7 @@ impl Handler {
     /// Handles one update. Never fails: problems are logged (ids and reasons only) and the update is
     /// done with.
     pub(crate) async fn handle(&self, update: Update) {
+        let _answering = self.answering.token();
         let started = Instant::now();
         let update_id = update.id.0;
         match translate(&update, &self.me) {

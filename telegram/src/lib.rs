@@ -83,6 +83,7 @@ use teloxide::types::{BotCommand, Me, Update};
 use teloxide::update_listeners::Polling;
 use teloxide::{Bot, RequestError};
 use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
 
 use handler::Handler;
 use incoming::Identity;
@@ -200,7 +201,9 @@ impl Telegram {
                 username: me.username().to_owned(),
             },
             notices: menu.notices,
+            answering: TaskTracker::new(),
         });
+        let answering = handler.answering.clone();
         let schema = dptree::entry()
             .branch(Update::filter_message().endpoint(endpoint))
             .branch(Update::filter_callback_query().endpoint(endpoint))
@@ -257,7 +260,10 @@ impl Telegram {
         let result = tokio::select! {
             result = dispatch => result.map_err(|e| anyhow::anyhow!("Telegram: {}", outbox::describe(&e))),
             () = grace => {
-                tracing::warn!("in-flight Telegram replies did not finish in time");
+                let lost = answering.len();
+                tracing::warn!(lost, "replies still being delivered at shutdown were dropped");
+                metrics::counter!("recovery_bot_deliveries_total", "platform" => "telegram", "outcome" => "lost_at_shutdown")
+                    .increment(lost as u64);
                 Ok(())
             }
         };

@@ -828,6 +828,11 @@ impl Running {
 
     /// Resolves the shutdown future and checks that `run` returns cleanly.
     pub async fn stop(mut self) {
+        self.stop_in_place().await;
+    }
+
+    /// [`Running::stop`], keeping the fake to look at afterwards.
+    pub async fn stop_in_place(&mut self) {
         let _ = self.stop.take().unwrap().send(());
         let task = self.task.take().unwrap();
         let outcome = tokio::time::timeout(PATIENCE, task)

@@ -816,6 +816,11 @@ pub async fn start_responding(
 impl Running {
     /// Resolves the shutdown future and waits for `run` to return.
     pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.stop_in_place().await
+    }
+
+    /// [`Running::stop`], keeping the fake to look at afterwards.
+    pub async fn stop_in_place(&mut self) -> anyhow::Result<()> {
         let _ = self.stop.take().expect("running").send(());
         let task = self.task.take().expect("running");
         tokio::time::timeout(PATIENCE, task)
