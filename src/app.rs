@@ -181,7 +181,9 @@ impl Responder for App {
                     off_the_async_worker(|| reminders.apply(&message.chat, action, now))
                 };
                 match outcome {
-                    Ok(outcome) => reply = self.bot.reminder_content().say(&outcome, now),
+                    Ok(outcome) => {
+                        reply = self.bot.say_reminder(&outcome, now, reply.language);
+                    }
                     Err(error) => {
                         tracing::error!(platform = ?message.chat.platform, chat = %message.chat.id, error = %error, "reminder store failed");
                     }
@@ -386,6 +388,26 @@ mod tests {
         assert_eq!(paused.state, reminders::State::Blocked);
 
         say(&app, &me, "/forget");
+        assert_eq!(reminders.subscription(&me).unwrap(), None);
+    }
+
+    #[test]
+    fn spanish_reminder_requests_reach_the_store_and_the_reply_says_it_is_in_english() {
+        let (app, reminders) = app();
+        let me = chat("8");
+        let set = say(&app, &me, "recuérdame todos los días a las 8 Europe/Madrid");
+        assert_eq!(set.intent, Intent::Reminder);
+        assert_eq!(set.language, Language::Spanish);
+        let text = set.plain_text();
+        assert!(text.starts_with("Por ahora solo puedo"), "{text}");
+        assert!(text.contains("08:00"), "{text}");
+        let stored = reminders.subscription(&me).unwrap().expect("stored");
+        assert_eq!(stored.zone, meetings::Tz::Europe__Madrid);
+
+        say(&app, &me, "pausa los recordatorios");
+        let paused = reminders.subscription(&me).unwrap().unwrap();
+        assert_eq!(paused.state, reminders::State::Paused);
+        say(&app, &me, "para los recordatorios");
         assert_eq!(reminders.subscription(&me).unwrap(), None);
     }
 

@@ -14,7 +14,7 @@ use crate::language::Language;
 use crate::meeting_answer;
 use crate::model::{Label, Scores};
 use crate::normalize::Normalizer;
-use crate::reminder::{ReminderAction, ReminderReader};
+use crate::reminder::{ReminderAction, ReminderOutcome, ReminderReader};
 use crate::reminder_content::ReminderContent;
 use crate::reply::{Block, BlockKind, Explanation, FollowUp, Reply, SourceRef};
 use crate::service::Menu;
@@ -302,6 +302,25 @@ impl Core {
     /// What reminders say: replies, the daily message and the Recovery Month series.
     pub fn reminder_content(&self) -> &ReminderContent {
         &self.reminders
+    }
+
+    /// What a reminder request came to, said in `language`: the reminder replies are English for now, so
+    /// in another language they follow the notice that says so in it (with the crisis line).
+    pub fn say_reminder(
+        &self,
+        outcome: &ReminderOutcome,
+        now: DateTime<Utc>,
+        language: Language,
+    ) -> Reply {
+        let mut reply = self.reminders.say(outcome, now);
+        if language != Language::English {
+            let other = self.content.intent(Intent::Other);
+            let notice = other.language_notice_entry.expect("validated at load");
+            let notice = &other.entries[other.entries[notice].in_language(notice, language)];
+            reply.blocks.splice(0..0, entry_blocks(notice));
+            reply.language = language;
+        }
+        reply
     }
 
     /// Every command, for the platforms' command menus.

@@ -172,30 +172,36 @@ impl ReminderReader {
             )),
             am_pm: re(r"^\s*(a\.?m\.?|p\.?m\.?)(?:\W|$)"),
             period: re(
-                r"^\s*(?:in the|this|at|tonight|every|each)?\s*(morning|afternoon|evening|night|tonight)\b",
+                r"^\s*(?:in the|this|at|tonight|every|each|de la|por la|en la)?\s*(morning|afternoon|evening|night|tonight|manana|tarde|noche)\b",
             ),
             half_quarter: re(&format!(r"\b(half past|quarter past|quarter to) {HOUR}\b")),
             bare_at: re(r"\bat (\d{3,4})\b"),
+            // English, then Spanish (accents folded). A bare `para` is "for" as often as "stop": only with
+            // what it stops.
             stop: re(
-                r"\b(stop|cancel|unsubscribe|opt ?out|turn (it |them |reminders? |the reminders? )?off|switch (it |them )?off|no more|dont (want|need)|do not (want|need)|disable|quit|end (my |the |these )?(daily )?(reminders?|messages?)|delete|remove)\b",
+                r"\b(stop|cancel|unsubscribe|opt ?out|turn (it |them |reminders? |the reminders? )?off|switch (it |them )?off|no more|dont (want|need)|do not (want|need)|disable|quit|end (my |the |these )?(daily )?(reminders?|messages?)|delete|remove)\b|\b(para|parar|deten|detener|cancela|cancelar|desactiva|desactivar|quita|quitar|borra|borrar|elimina|eliminar) (los |mis |el |mi |tus |ya )?(recordatorios?|mensajes?|notificaciones?)\b|\b(darme|dame|darse) de baja\b|\b(ya )?no (quiero|necesito) (mas )?(los |tus |mas )?(recordatorios?|mensajes?)\b|^\s*(para|basta)\s*$",
             ),
-            pause: re(r"\b(pause|mute|snooze|suspend|take a break|break from)\b"),
+            pause: re(
+                r"\b(pause|mute|snooze|suspend|take a break|break from)\b|\b(pausa|pausar|pausalos|silencia|silenciar)\b",
+            ),
             resume: re(
-                r"\b(resume|unpause|un pause|restart|start (it |them )?again|turn (it |them |reminders? )?(back )?on|back on|unmute|continue)\b",
+                r"\b(resume|unpause|un pause|restart|start (it |them )?again|turn (it |them |reminders? )?(back )?on|back on|unmute|continue)\b|\b(reanuda|reanudar|reactiva|reactivar|continua|continuar)\b|\bvuelve a (mandar|enviar|empezar)\b",
             ),
             status: re(
-                r"\b(status|am i (subscribed|signed up|registered|on)|is (it|this chat) (on|set)|when (is|are|do|will)|what time (is|are|do|will)|settings|show|check|details|next one)\b",
+                r"\b(status|am i (subscribed|signed up|registered|on)|is (it|this chat) (on|set)|when (is|are|do|will)|what time (is|are|do|will)|settings|show|check|details|next one)\b|\b(estado|a que hora (llega|me llega|es|son)|cuando (llega|me llega))\b",
             ),
             start: re(
-                r"\bremind( me| us)?\b|\bsubscribe\b|\bsign (me |us )?up\b|\bopt in\b|\bsend (me|us)\b|\bstart\b|\bset (it )?up\b|\bi (want|would like)\b|\bid like\b|\bplease\b|\breminders? (every|each|daily)\b|\bdaily\b|\bevery ?day\b",
+                r"\bremind( me| us)?\b|\bsubscribe\b|\bsign (me |us )?up\b|\bopt in\b|\bsend (me|us)\b|\bstart\b|\bset (it )?up\b|\bi (want|would like)\b|\bid like\b|\bplease\b|\breminders? (every|each|daily)\b|\bdaily\b|\bevery ?day\b|\brecuerda(me|nos)\b|\bsuscribe(me)?\b|\bsuscribirme\b|\bapuntame\b|\b(mandame|enviame|escribeme)\b|\bquiero\b|\btodos los dias\b|\bcada dia\b|\bdiari[oa]s?\b|\bpor favor\b",
             ),
-            question: re(r"^\s*(how|what|why|who|tell)\b|\bhow (do|does|can|would|will)\b"),
+            question: re(
+                r"^\s*(how|what|why|who|tell)\b|\bhow (do|does|can|would|will)\b|^\s*(como|que|por que|quien)\b",
+            ),
         }
     }
 
     /// Reads one message. `entry_id` is the core's choice among `how`, `stop` and `forget`.
     pub(crate) fn read(&self, text: &str, entry_id: &str) -> ReminderAction {
-        let lower = text.to_lowercase().replace(['\'', '\u{2019}'], "");
+        let lower = fold_spanish(&text.to_lowercase()).replace(['\'', '\u{2019}'], "");
         let (command, rest) = match self.command.captures(&lower) {
             Some(c) => (
                 Some(c[1].to_string()),
@@ -301,7 +307,13 @@ impl ReminderReader {
                 found_at = at;
             }
         };
-        for (word, h, m) in [("noon", 12, 0), ("midday", 12, 0), ("midnight", 0, 0)] {
+        for (word, h, m) in [
+            ("noon", 12, 0),
+            ("midday", 12, 0),
+            ("midnight", 0, 0),
+            ("mediodia", 12, 0),
+            ("medianoche", 0, 0),
+        ] {
             if let Some(pos) = find_word(text, word) {
                 set(at(h, m), pos);
             }
@@ -348,8 +360,10 @@ impl ReminderReader {
             let qualified = self.am_pm.is_match(after) || self.period.is_match(after);
             // A bare number is a time only with minutes, am/pm, a period of day, "o'clock", after "at",
             // or alone in a command.
-            let preceded_by_at = text[..whole.start()].trim_end().ends_with(" at")
-                || text[..whole.start()].trim_end() == "at";
+            let before = text[..whole.start()].trim_end();
+            let preceded_by_at = [" at", " a las", " a la"]
+                .iter()
+                .any(|at| before.ends_with(at) || before == at.trim_start());
             let is_time = minute.is_some()
                 || qualified
                 || has_clock_word
@@ -396,8 +410,8 @@ impl ReminderReader {
                 return at(hour, minute);
             }
             let h = match &c[1] {
-                "morning" => hour % 12,
-                "afternoon" | "evening" => {
+                "morning" | "manana" => hour % 12,
+                "afternoon" | "evening" | "tarde" => {
                     if hour == 12 {
                         12
                     } else {
@@ -419,6 +433,21 @@ impl ReminderReader {
 
 fn at(hour: u32, minute: u32) -> TimeSpec {
     NaiveTime::from_hms_opt(hour, minute, 0).map_or(TimeSpec::Invalid, TimeSpec::At)
+}
+
+/// Spanish accents folded (`recuérdame` -> `recuerdame`, `mañana` -> `manana`), so that patterns stay ASCII.
+fn fold_spanish(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'á' | 'à' => 'a',
+            'é' | 'è' => 'e',
+            'í' | 'ì' => 'i',
+            'ó' | 'ò' => 'o',
+            'ú' | 'ù' | 'ü' => 'u',
+            'ñ' => 'n',
+            c => c,
+        })
+        .collect()
 }
 
 fn hour_value(text: &str) -> Option<u32> {
@@ -508,6 +537,46 @@ mod tests {
                 ReminderAction::Set { time, .. } => assert_eq!(time, expected, "{text}"),
                 other => panic!("{text}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn spanish_requests() {
+        let p = parser();
+        let cases = [
+            (
+                "recuérdame todos los días a las 8",
+                set(time(8, 0), ZoneSpec::Missing),
+            ),
+            (
+                "recuerdame a las 9 de la noche",
+                set(time(21, 0), ZoneSpec::Missing),
+            ),
+            (
+                "mándame un mensaje diario a las 7:30 de la mañana",
+                set(time(7, 30), ZoneSpec::Missing),
+            ),
+            (
+                "a las 3 de la tarde por favor",
+                set(time(15, 0), ZoneSpec::Missing),
+            ),
+            (
+                "recuérdame al mediodía",
+                set(time(12, 0), ZoneSpec::Missing),
+            ),
+            // `para` as "for" is not "stop".
+            (
+                "recuérdame a las 8 para tomar mis pastillas",
+                set(time(8, 0), ZoneSpec::Missing),
+            ),
+            ("para los recordatorios", ReminderAction::Stop),
+            ("ya no quiero los mensajes", ReminderAction::Stop),
+            ("pausa los recordatorios", ReminderAction::Pause),
+            ("reanuda los recordatorios", ReminderAction::Resume),
+            ("estado de mi recordatorio", ReminderAction::Status),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(p.read(text, "how"), expected, "{text}");
         }
     }
 
