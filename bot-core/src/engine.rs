@@ -860,39 +860,30 @@ impl Core {
     fn route_command<'t>(&self, command: &Command, words: &'t str) -> Route<'t> {
         let intent = command.intent;
         let file = self.content.intent(intent);
-        if let Some(done) = command.sets_country
-            && let Some(code) = self
-                .content
-                .countries
-                .in_command(&self.normalizer.normalize(words))
-        {
-            return Route {
-                intent,
-                rule: format!("command:/{}", command.name),
-                entries: vec![(intent, done)],
-                query: words,
-                written_in: None,
-                chosen_language: None,
-                named_country: Some(code),
-                abroad: None,
-            };
-        }
-        if let Some(done) = command.sets_language
-            && let Some(language) = self
-                .content
-                .language
-                .named_in(&self.normalizer.normalize(words))
-        {
-            return Route {
-                intent,
-                rule: format!("command:/{}", command.name),
-                entries: vec![(intent, done)],
-                query: words,
-                written_in: None,
-                chosen_language: Some(language),
-                named_country: None,
-                abroad: None,
-            };
+        // `/country GB`, `/language es`: the words say where the person is, or the language to answer in.
+        if command.sets_country.is_some() || command.sets_language.is_some() {
+            let normalized = self.normalizer.normalize(words);
+            let country = command
+                .sets_country
+                .and_then(|done| Some((done, self.content.countries.in_command(&normalized)?)));
+            let language = command
+                .sets_language
+                .and_then(|done| Some((done, self.content.language.named_in(&normalized)?)));
+            if let Some(done) = country
+                .map(|(done, _)| done)
+                .or(language.map(|(done, _)| done))
+            {
+                return Route {
+                    intent,
+                    rule: format!("command:/{}", command.name),
+                    entries: vec![(intent, done)],
+                    query: words,
+                    written_in: None,
+                    chosen_language: language.map(|(_, language)| language),
+                    named_country: country.map(|(_, code)| code),
+                    abroad: None,
+                };
+            }
         }
         let Some(reading) = self.read(words, Precision::Entry) else {
             return Route {
