@@ -259,7 +259,7 @@ fn fold(c: char) -> Folded {
 /// An accented Latin letter's base letter (`é` -> `e`, `ñ` -> `n`): the first character of its canonical
 /// decomposition when that is an ASCII letter; other letters unchanged. `ø` has no decomposition in Unicode
 /// (it is a letter of its own there) but reads as `o` here, as it always has.
-fn fold_latin_accent(c: char) -> char {
+pub(crate) fn fold_latin_accent(c: char) -> char {
     if matches!(c, 'ø' | 'Ø') {
         return 'o';
     }

@@ -6,6 +6,7 @@
 //! entries it chose (`how`, `stop` or `forget`); the reader reads the rest: a time of day, a time zone, and
 //! whether to pause, resume, show, stop or forget.
 
+use crate::normalize::fold_latin_accent;
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use regex::Regex;
@@ -201,7 +202,13 @@ impl ReminderReader {
 
     /// Reads one message. `entry_id` is the core's choice among `how`, `stop` and `forget`.
     pub(crate) fn read(&self, text: &str, entry_id: &str) -> ReminderAction {
-        let lower = fold_spanish(&text.to_lowercase()).replace(['\'', '\u{2019}'], "");
+        // Accents folded as in normalisation (`recuérdame` -> `recuerdame`), so that patterns stay ASCII.
+        let lower: String = text
+            .to_lowercase()
+            .chars()
+            .map(fold_latin_accent)
+            .filter(|c| !matches!(c, '\'' | '\u{2019}'))
+            .collect();
         let (command, rest) = match self.command.captures(&lower) {
             Some(c) => (
                 Some(c[1].to_string()),
@@ -433,21 +440,6 @@ impl ReminderReader {
 
 fn at(hour: u32, minute: u32) -> TimeSpec {
     NaiveTime::from_hms_opt(hour, minute, 0).map_or(TimeSpec::Invalid, TimeSpec::At)
-}
-
-/// Spanish accents folded (`recuérdame` -> `recuerdame`, `mañana` -> `manana`), so that patterns stay ASCII.
-fn fold_spanish(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            'á' | 'à' => 'a',
-            'é' | 'è' => 'e',
-            'í' | 'ì' => 'i',
-            'ó' | 'ò' => 'o',
-            'ú' | 'ù' | 'ü' => 'u',
-            'ñ' => 'n',
-            c => c,
-        })
-        .collect()
 }
 
 fn hour_value(text: &str) -> Option<u32> {
