@@ -90,6 +90,16 @@ pub struct Command {
     pub sets_language: Option<usize>,
 }
 
+impl Command {
+    /// The menu line in `language`, or the default one when the content has none in it.
+    pub fn description_in(&self, language: Language) -> &str {
+        self.descriptions
+            .iter()
+            .find(|(l, _)| *l == language)
+            .map_or(&self.description, |(_, d)| d)
+    }
+}
+
 /// A source an answer cites.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -314,9 +314,8 @@ impl Core {
     ) -> Reply {
         let mut reply = self.reminders.say(outcome, now);
         if language != Language::English {
-            let other = self.content.intent(Intent::Other);
-            let notice = other.language_notice_entry.expect("validated at load");
-            let notice = &other.entries[other.entries[notice].in_language(notice, language)];
+            let notice =
+                &self.content.intent(Intent::Other).entries[self.language_notice(language)];
             reply.blocks.splice(0..0, entry_blocks(notice));
             reply.language = language;
         }
@@ -708,11 +707,17 @@ impl Core {
             *entry = chosen;
         }
         if !translated && !urgent {
-            let other = self.content.intent(Intent::Other);
-            let notice = other.language_notice_entry.expect("validated at load");
-            let notice = other.entries[notice].in_language(notice, language);
-            route.entries.insert(0, (Intent::Other, notice));
+            route
+                .entries
+                .insert(0, (Intent::Other, self.language_notice(language)));
         }
+    }
+
+    /// The `other.toml` entry that says, in `language`, that the answer after it is in English.
+    fn language_notice(&self, language: Language) -> usize {
+        let other = self.content.intent(Intent::Other);
+        let notice = other.language_notice_entry.expect("validated at load");
+        other.entries[notice].in_language(notice, language)
     }
 
     /// The intent and entries of a message: the rules' answer, raised by the model when it finds someone at

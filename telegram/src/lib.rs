@@ -346,9 +346,7 @@ async fn register_commands(bot: &Bot, menu: &Menu) {
             .iter()
             .filter(|c| valid_command_name(&c.name))
             .map(|c| {
-                let description = language
-                    .and_then(|l| c.descriptions.iter().find(|(d, _)| *d == l))
-                    .map_or(&c.description, |(_, d)| d);
+                let description = language.map_or(c.description.as_str(), |l| c.description_in(l));
                 BotCommand::new(
                     c.name.clone(),
                     description.chars().take(256).collect::<String>(),
