@@ -312,8 +312,8 @@ impl Core {
         now: DateTime<Utc>,
         language: Language,
     ) -> Reply {
-        let mut reply = self.reminders.say(outcome, now);
-        if language != Language::English {
+        let mut reply = self.reminders.say(outcome, now, language);
+        if reply.language != language {
             let notice =
                 &self.content.intent(Intent::Other).entries[self.language_notice(language)];
             reply.blocks.splice(0..0, entry_blocks(notice));

@@ -96,16 +96,16 @@ impl Vars {
 /// The validated reminder content.
 #[derive(Debug, Clone)]
 pub struct ReminderContent {
-    messages: HashMap<String, Template>,
+    /// Each message in English, and in the other languages it is translated into.
+    messages: HashMap<(String, Language), Template>,
     /// The Recovery Month series, one per day of `month`.
     series: Vec<DailyText>,
     month: u32,
     /// The rest of the year: principles and dimensions, picked by date.
     rotation: Vec<DailyText>,
     time_format: String,
-    date_format: String,
-    today: String,
-    tomorrow: String,
+    /// How the next reminder's day reads, in English and in each translation.
+    days: HashMap<Language, DayWords>,
     ask_zone_choices: Vec<Tz>,
     zone_choice: FollowUp,
     places: Vec<(String, Vec<Tz>)>,
@@ -140,10 +140,24 @@ impl ReminderContent {
         let file_err = |message: String| file_error(file, message);
         let entry_err = |entry: &str, message: String| entry_error(file, entry, message);
 
-        for (field, format) in [
-            ("time_format", &raw.time_format),
-            ("date_format", &raw.date_format),
-        ] {
+        let mut days = HashMap::from([(
+            Language::English,
+            DayWords {
+                date_format: raw.date_format.clone(),
+                today: raw.today.clone(),
+                tomorrow: raw.tomorrow.clone(),
+            },
+        )]);
+        for (code, words) in &raw.languages {
+            let language = Language::from_code(code)
+                .ok_or_else(|| file_err(format!("[languages.{code}]: unknown language")))?;
+            days.insert(language, words.clone());
+        }
+        let formats = std::iter::once(("time_format", &raw.time_format)).chain(
+            days.values()
+                .map(|words| ("date_format", &words.date_format)),
+        );
+        for (field, format) in formats {
             if StrftimeItems::new(format).any(|item| matches!(item, Item::Error)) {
                 return Err(file_err(format!(
                     "`{field}` {format:?} is not a valid strftime format"
@@ -153,6 +167,11 @@ impl ReminderContent {
 
         let mut messages = HashMap::new();
         for m in &raw.message {
+            let language = match &m.language {
+                None => Language::English,
+                Some(code) => Language::from_code(code)
+                    .ok_or_else(|| entry_err(&m.id, format!("unknown language {code:?}")))?,
+            };
             let Some((_, allowed)) = MESSAGES.iter().find(|(id, _)| *id == m.id) else {
                 return Err(entry_err(
                     &m.id,
@@ -162,8 +181,12 @@ impl ReminderContent {
                     ),
                 ));
             };
-            if messages.contains_key(&m.id) {
-                return Err(entry_err(&m.id, "the id is used twice".into()));
+            let key = (m.id.clone(), language);
+            if messages.contains_key(&key) {
+                return Err(entry_err(
+                    &m.id,
+                    format!("the id is used twice in {}", language.code()),
+                ));
             }
             let sources = resolve_sources(&m.source, core).map_err(|e| entry_err(&m.id, e))?;
             let blocks = crate::markup::parse(&m.text).map_err(|e| entry_err(&m.id, e))?;
@@ -203,7 +226,7 @@ impl ReminderContent {
                 ));
             }
             messages.insert(
-                m.id.clone(),
+                key,
                 Template {
                     blocks,
                     follow_ups: m.follow_ups.clone(),
@@ -212,7 +235,7 @@ impl ReminderContent {
             );
         }
         for (id, _) in MESSAGES {
-            if !messages.contains_key(id) {
+            if !messages.contains_key(&(id.to_string(), Language::English)) {
                 return Err(file_err(format!("message {id:?} is missing")));
             }
         }
@@ -280,9 +303,7 @@ impl ReminderContent {
             month,
             rotation,
             time_format: raw.time_format,
-            date_format: raw.date_format,
-            today: raw.today,
-            tomorrow: raw.tomorrow,
+            days,
             ask_zone_choices,
             zone_choice: raw.zone_choice,
             places,
@@ -319,11 +340,12 @@ impl ReminderContent {
                     days: Some(self.series.len().to_string()),
                     ..Vars::default()
                 },
+                Language::English,
             )
         } else {
-            self.message("daily", &Vars::default())
+            self.message("daily", &Vars::default(), Language::English)
         };
-        let footer = self.message("footer", &Vars::default());
+        let footer = self.message("footer", &Vars::default(), Language::English);
         let mut blocks = intro.0;
         blocks.push(Block {
             kind: crate::BlockKind::Heading,
@@ -356,10 +378,15 @@ impl ReminderContent {
         }
     }
 
-    /// What `outcome` says to the person, at `now` (for "next: today, 8:00 AM").
-    pub fn say(&self, outcome: &ReminderOutcome, now: chrono::DateTime<chrono::Utc>) -> Reply {
-        let nothing = Vars::default();
-        match outcome {
+    /// What `outcome` says to the person, at `now` (for "next: today, 8:00 AM"), in `language` where the message
+    /// is translated into it, otherwise in English (the reply's `language` says which).
+    pub fn say(
+        &self,
+        outcome: &ReminderOutcome,
+        now: chrono::DateTime<chrono::Utc>,
+        language: Language,
+    ) -> Reply {
+        let (id, time, zone, next, choices): (_, _, _, _, Option<&[Tz]>) = match outcome {
             ReminderOutcome::Reminder { done, reminder } => {
                 let id = match done {
                     Done::Started => "started",
@@ -375,23 +402,11 @@ impl ReminderContent {
                         ReminderState::Blocked => "status-blocked",
                     },
                 };
-                let vars = Vars {
-                    time: Some(self.show_time(reminder.time)),
-                    zone: Some(reminder.zone.name().to_string()),
-                    next: reminder
-                        .next
-                        .map(|at| self.show_next(at, reminder.zone, now)),
-                    ..Vars::default()
-                };
-                let follow_ups = if *done == Done::StartedInDefaultZone {
-                    self.zone_choices(&[], vars.time.as_deref())
-                } else {
-                    Vec::new()
-                };
-                self.reply(id, &vars, follow_ups)
+                let choices = (*done == Done::StartedInDefaultZone).then_some(&[][..]);
+                let next = reminder.next.map(|at| (at, reminder.zone));
+                (id, Some(reminder.time), Some(reminder.zone), next, choices)
             }
             ReminderOutcome::Question { ask, time, zone } => {
-                let time = time.map(|t| self.show_time(t));
                 let (id, choices): (&str, Option<&[Tz]>) = match ask {
                     Ask::Time => ("ask-time", None),
                     Ask::Zone => ("ask-zone", Some(&[])),
@@ -399,33 +414,30 @@ impl ReminderContent {
                     Ask::UnknownZone => ("unknown-zone", Some(&[])),
                     Ask::BadTime => ("bad-time", None),
                 };
-                let follow_ups = choices
-                    .map(|zones| self.zone_choices(zones, time.as_deref()))
-                    .unwrap_or_default();
-                let vars = Vars {
-                    time,
-                    zone: zone.map(|z| z.name().to_string()),
-                    ..Vars::default()
-                };
-                self.reply(id, &vars, follow_ups)
+                (id, *time, *zone, None, choices)
             }
-            ReminderOutcome::NotSubscribed => self.reply("not-subscribed", &nothing, vec![]),
-            ReminderOutcome::Stopped => self.reply("stopped", &nothing, vec![]),
-            ReminderOutcome::Forgotten => self.reply("forgotten", &nothing, vec![]),
-            ReminderOutcome::GroupAdminsOnly => self.reply("group-admins-only", &nothing, vec![]),
-            ReminderOutcome::Help => self.reply("help", &nothing, vec![]),
+            ReminderOutcome::NotSubscribed => ("not-subscribed", None, None, None, None),
+            ReminderOutcome::Stopped => ("stopped", None, None, None, None),
+            ReminderOutcome::Forgotten => ("forgotten", None, None, None, None),
+            ReminderOutcome::GroupAdminsOnly => ("group-admins-only", None, None, None, None),
+            ReminderOutcome::Help => ("help", None, None, None, None),
+        };
+        let language = self.language_of(id, language);
+        let vars = Vars {
+            time: time.map(|t| self.show_time(t)),
+            zone: zone.map(|z| z.name().to_string()),
+            next: next.map(|(at, zone)| self.show_next(at, zone, now, language)),
+            ..Vars::default()
+        };
+        let (blocks, mut follow_ups, sources) = self.message(id, &vars, language);
+        if let Some(zones) = choices {
+            follow_ups.extend(self.zone_choices(zones, vars.time.as_deref()));
         }
-    }
-
-    /// A reply from message `id` with its placeholders filled in.
-    fn reply(&self, id: &str, vars: &Vars, extra_follow_ups: Vec<FollowUp>) -> Reply {
-        let (blocks, mut follow_ups, sources) = self.message(id, vars);
-        follow_ups.extend(extra_follow_ups);
         Reply {
             intent: Intent::Reminder,
             urgent: false,
             overdose_now: false,
-            language: Language::English,
+            language,
             blocks,
             follow_ups,
             meetings: Vec::new(),
@@ -438,8 +450,22 @@ impl ReminderContent {
         }
     }
 
-    fn message(&self, id: &str, vars: &Vars) -> (Vec<Block>, Vec<FollowUp>, Vec<SourceRef>) {
-        let m = self.messages.get(id).expect("validated at load");
+    /// `language` if message `id` is translated into it, otherwise English.
+    fn language_of(&self, id: &str, language: Language) -> Language {
+        if self.messages.contains_key(&(id.to_string(), language)) {
+            language
+        } else {
+            Language::English
+        }
+    }
+
+    fn message(
+        &self,
+        id: &str,
+        vars: &Vars,
+        language: Language,
+    ) -> (Vec<Block>, Vec<FollowUp>, Vec<SourceRef>) {
+        let m = &self.messages[&(id.to_string(), self.language_of(id, language))];
         let blocks = m
             .blocks
             .iter()
@@ -488,21 +514,26 @@ impl ReminderContent {
         time.format(&self.time_format).to_string()
     }
 
-    /// When the next reminder comes, relative to the person's local today.
+    /// When the next reminder comes, relative to the person's local today, in the words of `language`.
     fn show_next(
         &self,
         next: chrono::DateTime<chrono::Utc>,
         zone: Tz,
         now: chrono::DateTime<chrono::Utc>,
+        language: Language,
     ) -> String {
+        let words = self
+            .days
+            .get(&language)
+            .unwrap_or(&self.days[&Language::English]);
         let local = next.with_timezone(&zone);
         let today = now.with_timezone(&zone).date_naive();
         let day = if local.date_naive() == today {
-            self.today.clone()
+            words.today.clone()
         } else if Some(local.date_naive()) == today.succ_opt() {
-            self.tomorrow.clone()
+            words.tomorrow.clone()
         } else {
-            local.format(&self.date_format).to_string()
+            local.format(&words.date_format).to_string()
         };
         format!("{day}, {}", local.format(&self.time_format))
     }
@@ -699,13 +730,28 @@ struct RemindersFile {
     not_places: Vec<String>,
     #[serde(default)]
     places: BTreeMap<String, OneOrMany>,
+    /// `[languages.es]`: the day words of a translation.
+    #[serde(default)]
+    languages: BTreeMap<String, DayWords>,
     message: Vec<RawMessage>,
+}
+
+/// How the day of the next reminder reads: "today", "tomorrow", or a date.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DayWords {
+    date_format: String,
+    today: String,
+    tomorrow: String,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMessage {
     id: String,
+    /// A translation of the English message of the same id (`es`); English when absent.
+    #[serde(default)]
+    language: Option<String>,
     source: OneOrMany,
     text: String,
     #[serde(default)]
@@ -838,6 +884,59 @@ mod tests {
         let bad_group = EMBEDDED_REMINDER_REPLIES.replacen("\"dimensions\"]", "\"dimensionz\"]", 1);
         let err = error(&bad_group, EMBEDDED_MONTH);
         assert!(err.contains("dimensionz"), "{err}");
+
+        let bad_language = EMBEDDED_REMINDER_REPLIES.replacen(
+            "id = \"stopped\"\nlanguage = \"es\"",
+            "id = \"stopped\"\nlanguage = \"xx\"",
+            1,
+        );
+        let err = error(&bad_language, EMBEDDED_MONTH);
+        assert!(err.contains("unknown language \"xx\""), "{err}");
+
+        let twice = format!(
+            "{EMBEDDED_REMINDER_REPLIES}\n[[message]]\nid = \"stopped\"\nlanguage = \"es\"\nsource = [\"bot\"]\ntext = \"Parados.\"\n"
+        );
+        let err = error(&twice, EMBEDDED_MONTH);
+        assert!(err.contains("used twice in es"), "{err}");
+    }
+
+    fn text_of(reply: &Reply) -> String {
+        reply
+            .blocks
+            .iter()
+            .flat_map(|b| &b.spans)
+            .map(|span| match span {
+                Span::Text { text } | Span::Strong { text } => text.as_str(),
+                _ => "",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_translated_reply_is_in_the_language_asked_and_the_rest_in_english() {
+        let content = ReminderContent::embedded(&core()).unwrap();
+        let now = chrono::Utc::now();
+        let english = content.say(&ReminderOutcome::Stopped, now, Language::English);
+        let spanish = content.say(&ReminderOutcome::Stopped, now, Language::Spanish);
+        assert_eq!(spanish.language, Language::Spanish);
+        assert_eq!(spanish.explanation.entries, english.explanation.entries);
+        assert_ne!(text_of(&spanish), text_of(&english));
+        // Every reply to a request has a Spanish translation; only the daily message's frame has not.
+        for (id, _) in MESSAGES {
+            let translated = content.language_of(id, Language::Spanish) == Language::Spanish;
+            assert_eq!(
+                translated,
+                !matches!(id, "daily" | "series" | "footer"),
+                "{id}"
+            );
+        }
+
+        let zone: Tz = "America/Mexico_City".parse().unwrap();
+        let tomorrow = now + chrono::Duration::days(1);
+        let next = content.show_next(tomorrow, zone, now, Language::Spanish);
+        assert!(next.starts_with("mañana, "), "{next}");
+        let next = content.show_next(tomorrow, zone, now, Language::English);
+        assert!(next.starts_with("tomorrow, "), "{next}");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! `REMINDERS_BENCH_N` changes the count (default 1,000,000); `REMINDERS_BENCH_CACHE_MB` sled's cache
 //! (default 8, what `recovery-bot serve` uses); `REMINDERS_BENCH_MODE=low-space|high-throughput` sled's mode.
 
+use bot_core::language::Language;
 use bot_core::{ChatKind, ChatRef, Core, Platform};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -379,7 +380,11 @@ fn main() {
             )
         })
     });
-    let say = |outcome| bot().reminder_content().say(&outcome, now());
+    let say = |outcome| {
+        bot()
+            .reminder_content()
+            .say(&outcome, now(), Language::English)
+    };
     let status = action("/remind status");
     c.bench_function("apply and say: /remind status", |b| {
         b.iter(|| black_box(say(reminders.apply(&status_chat, &status, now()).unwrap())))

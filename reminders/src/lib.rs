@@ -26,7 +26,7 @@
 //!
 //! // In the Responder, for a message the core understood as a reminder action:
 //! //     let outcome = reminders.apply(&message.chat, &action, now)?;
-//! //     let reply = bot.reminder_content().say(&outcome, now);
+//! //     let reply = bot.reminder_content().say(&outcome, now, Language::English);
 //! // and in `Responder::unreachable`: reminders.mark_unreachable(chat)?;
 //!
 //! // The scheduler: runs until `shutdown` resolves, then flushes the store.

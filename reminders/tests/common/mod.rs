@@ -2,6 +2,7 @@
 //! of `Reminders::handle` the way the binary puts it.
 #![allow(dead_code)]
 
+use bot_core::language::Language;
 use bot_core::{ChatContext, ChatKind, ChatRef, Core, DeliveryError, Platform, Reply};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -64,7 +65,9 @@ pub fn ask(reminders: &Reminders, chat: &ChatRef, text: &str, now: DateTime<Utc>
     match understood.reminder {
         Some(action) => {
             let outcome = reminders.apply(chat, &action, now).expect("reminder store");
-            bot().reminder_content().say(&outcome, now)
+            bot()
+                .reminder_content()
+                .say(&outcome, now, Language::English)
         }
         None => understood.reply,
     }
