@@ -392,15 +392,19 @@ mod tests {
     }
 
     #[test]
-    fn spanish_reminder_requests_reach_the_store_and_the_reply_says_it_is_in_english() {
+    fn spanish_reminder_requests_reach_the_store_and_are_answered_in_spanish() {
         let (app, reminders) = app();
         let me = chat("8");
         let set = say(&app, &me, "recuérdame todos los días a las 8 Europe/Madrid");
         assert_eq!(set.intent, Intent::Reminder);
         assert_eq!(set.language, Language::Spanish);
         let text = set.plain_text();
-        assert!(text.starts_with("Por ahora solo puedo"), "{text}");
+        assert!(text.starts_with("Recordatorio diario activado"), "{text}");
         assert!(text.contains("08:00"), "{text}");
+        assert!(
+            !text.contains("Por ahora solo puedo"),
+            "no English notice: {text}"
+        );
         let stored = reminders.subscription(&me).unwrap().expect("stored");
         assert_eq!(stored.zone, meetings::Tz::Europe__Madrid);
 

@@ -258,6 +258,48 @@ fn terminal_chat_uses_the_same_core_and_numbers_pick_follow_ups() {
     assert!(text.contains("Call or text 988"), "{text}");
 }
 
+/// Issue 14: a conversation in Spanish (a principle, a reminder set, checked and stopped, a meeting search)
+/// through the same `App` as the platforms, answered in Spanish where the content has it.
+#[test]
+fn a_conversation_in_spanish_is_answered_in_spanish() {
+    let mut child = bot()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .env_remove("TELOXIDE_TOKEN")
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("RECOVERY_BOT_LANG")
+        .spawn()
+        .unwrap();
+    let said = [
+        "¿qué es la recuperación?",
+        "recuérdame todos los días a las 8 de la mañana en America/Mexico_City",
+        "estado de mi recordatorio",
+        "para los recordatorios",
+        "busco una reunión de AA esta noche",
+        "/quit",
+    ];
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}\n", said.join("\n")).as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "la recuperación es un proceso de cambio",
+        "Recordatorio diario activado: todos los días a las 08:00, hora de America/Mexico_City",
+        "Tu recordatorio diario está activado",
+        "Recordatorios parados",
+        // Meeting searches are still English, after the Spanish notice with the crisis line.
+        "Por ahora solo puedo responder a esto en inglés",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in: {text}");
+    }
+    assert!(!text.contains("Daily reminder on"), "{text}");
+}
+
 #[test]
 fn logs_never_carry_what_a_person_typed() {
     let secret = "my-secret-words-4242";

@@ -36,4 +36,6 @@ pub use notice::{Notice, Notices};
 pub use reminder::{ReminderAction, ReminderOutcome, ReminderState};
 pub use reminder_content::{DailyText, MONTH_FILE, REMINDER_REPLIES_FILE, ReminderContent};
 pub use reply::{Alarm, Block, BlockKind, Explanation, FollowUp, Reply, SourceRef, Span};
-pub use service::{ChatMessage, ChatRef, Coordinates, DeliveryError, Menu, Patience, Responder};
+pub use service::{
+    Backoff, ChatMessage, ChatRef, Coordinates, DeliveryError, Menu, Patience, Responder,
+};

@@ -141,3 +141,45 @@ impl Patience {
         })
     }
 }
+
+/// The waits between tries of a message that failed in a way that passes: doubling from `first` up to `most`,
+/// each with up to half again of jitter, so that chats hit by the same outage do not all come back at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    step: std::time::Duration,
+    most: std::time::Duration,
+}
+
+impl Backoff {
+    pub const fn new(first: std::time::Duration, most: std::time::Duration) -> Backoff {
+        Backoff { step: first, most }
+    }
+
+    /// The wait before the next try; `random` is a fraction in 0..=1 from the caller's source of randomness
+    /// (this crate has none).
+    pub fn next_wait(&mut self, random: f64) -> std::time::Duration {
+        let step = self.step;
+        self.step = (step * 2).min(self.most);
+        step + (step / 2).mul_f64(random.clamp(0.0, 1.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_up_to_its_most_with_up_to_half_again_of_jitter() {
+        let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(2));
+        assert_eq!(backoff.next_wait(0.0), Duration::from_millis(500));
+        assert_eq!(backoff.next_wait(1.0), Duration::from_millis(1500));
+        assert_eq!(backoff.next_wait(0.5), Duration::from_millis(2500));
+        assert_eq!(
+            backoff.next_wait(7.0),
+            Duration::from_secs(3),
+            "the jitter is at most half"
+        );
+        assert_eq!(backoff.next_wait(-1.0), Duration::from_secs(2));
+    }
+}

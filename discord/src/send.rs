@@ -14,15 +14,14 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bot_core::{DeliveryError, Patience};
+use bot_core::{Backoff, DeliveryError, Patience};
 use poise::serenity_prelude as serenity;
 
 use crate::error::{delivery_error, describe, may_have_been_sent};
 use crate::render::Outgoing;
 
-/// The first wait after a failure; it doubles up to [`MAX_WAIT`].
-const FIRST_WAIT: Duration = Duration::from_millis(250);
-const MAX_WAIT: Duration = Duration::from_secs(10);
+/// The waits between tries: 250 ms, doubling up to 10 s.
+const BACKOFF: Backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(10));
 
 /// Runs `attempt` until it succeeds, fails for good, or `patience` runs out.
 pub(crate) async fn retrying<T, Attempt>(
@@ -33,11 +32,11 @@ where
     Attempt: Future<Output = Result<T, serenity::Error>>,
 {
     let deadline = tokio::time::Instant::now() + patience.budget();
-    let mut wait = FIRST_WAIT;
+    let mut backoff = BACKOFF;
     loop {
         let result = attempt().await;
         let Err(error) = &result else { return result };
-        let pause = wait + jitter(wait / 2);
+        let pause = backoff.next_wait(random_fraction());
         let passes = matches!(delivery_error(error), DeliveryError::Transient(_))
             || may_have_been_sent(error);
         if !passes || tokio::time::Instant::now() + pause > deadline {
@@ -47,7 +46,6 @@ where
         metrics::counter!("recovery_bot_deliveries_total", "platform" => "discord", "outcome" => "retried")
             .increment(1);
         tokio::time::sleep(pause).await;
-        wait = (wait * 2).min(MAX_WAIT);
     }
 }
 
@@ -72,13 +70,10 @@ pub(crate) fn record_latency(started: std::time::Instant) {
         .record(started.elapsed().as_secs_f64());
 }
 
-/// Up to `most`, different from one call to the next.
-fn jitter(most: Duration) -> Duration {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .subsec_nanos();
-    most.mul_f64(f64::from(nanos % 1000) / 1000.0)
+/// A random fraction in 0..=1, for the backoff's jitter.
+fn random_fraction() -> f64 {
+    let mut byte = [0u8; 1];
+    getrandom::getrandom(&mut byte).map_or(0.5, |()| f64::from(byte[0]) / 255.0)
 }
 
 /// A nonce no other message of this process has: Discord refuses a second message with it.

@@ -14,7 +14,7 @@
 //! - If Telegram refuses a message's HTML, the same words are sent again as plain text, so help is never
 //!   lost to a formatting mistake.
 
-use bot_core::{DeliveryError, Patience, Reply};
+use bot_core::{Backoff, DeliveryError, Patience, Reply};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,9 +32,8 @@ use crate::buttons::{FollowUpMemory, Pressed};
 use crate::incoming::Placement;
 use crate::render::{html_to_plain, render_messages};
 
-/// The first wait before retrying a network or server error; doubled each time, up to [`BACKOFF_MAX`].
-const BACKOFF_START: Duration = Duration::from_millis(500);
-const BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// The waits before retrying a network or server error: 500 ms, doubling up to 10 s.
+const BACKOFF: Backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
 /// The longest total wait on 429s for one message before giving up (as a transient failure).
 const MAX_RETRY_AFTER_WAIT: Duration = Duration::from_secs(300);
 
@@ -336,7 +335,8 @@ impl Outbox {
         let original = message.chat;
         let deadline = Instant::now() + patience.budget();
         let mut attempt = 1;
-        let mut backoff = BACKOFF_START;
+        let mut backoff = BACKOFF;
+        let mut next_wait = backoff.next_wait(random_fraction());
         let mut waited = Duration::ZERO;
         loop {
             let started = Instant::now();
@@ -381,13 +381,12 @@ impl Outbox {
                     tokio::time::sleep(wait).await;
                 }
                 Failure::RetryAfter(_) => return Err(DeliveryError::Transient(what)),
-                Failure::Transient | Failure::Unknown if Instant::now() + backoff <= deadline => {
-                    let wait = backoff + jitter(backoff / 2);
-                    tracing::warn!(chat_id = message.chat.0, attempt, error = %what, wait_ms = wait.as_millis() as u64, "send failed; retrying");
+                Failure::Transient | Failure::Unknown if Instant::now() + next_wait <= deadline => {
+                    tracing::warn!(chat_id = message.chat.0, attempt, error = %what, wait_ms = next_wait.as_millis() as u64, "send failed; retrying");
                     attempt += 1;
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
                     count_retry();
-                    tokio::time::sleep(wait).await;
+                    tokio::time::sleep(next_wait).await;
+                    next_wait = backoff.next_wait(random_fraction());
                 }
                 Failure::Transient => return Err(DeliveryError::Transient(what)),
                 Failure::Unknown => {
@@ -435,15 +434,10 @@ fn count_delivery(result: &Result<usize, DeliveryError>) {
         .increment(1);
 }
 
-/// Up to `most`, different from one call to the next (so that chats hit by the same outage do not all
-/// come back at the same instant).
-fn jitter(most: Duration) -> Duration {
+/// A random fraction in 0..=1, for the backoff's jitter.
+fn random_fraction() -> f64 {
     let mut byte = [0u8; 1];
-    let fraction = match getrandom::getrandom(&mut byte) {
-        Ok(()) => f64::from(byte[0]) / 255.0,
-        Err(_) => 0.5,
-    };
-    most.mul_f64(fraction)
+    getrandom::getrandom(&mut byte).map_or(0.5, |()| f64::from(byte[0]) / 255.0)
 }
 
 /// Counts one more try of a message after a failure that passes (a 429's wait, a network or server error).
