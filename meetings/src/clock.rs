@@ -112,6 +112,14 @@ pub fn weekday_from_name(name: &str) -> Option<Weekday> {
         "thursday" | "thu" | "thur" | "thurs" => Weekday::Thu,
         "friday" | "fri" => Weekday::Fri,
         "saturday" | "sat" => Weekday::Sat,
+        // Spanish, with and without accents.
+        "domingo" => Weekday::Sun,
+        "lunes" => Weekday::Mon,
+        "martes" => Weekday::Tue,
+        "miercoles" | "miércoles" => Weekday::Wed,
+        "jueves" => Weekday::Thu,
+        "viernes" => Weekday::Fri,
+        "sabado" | "sábado" => Weekday::Sat,
         _ => return None,
     };
     Some(day)

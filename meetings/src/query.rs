@@ -299,6 +299,23 @@ pub(crate) fn is_keyword(word: &str) -> bool {
         "area",
         "soon",
         "noon",
+        // Spanish
+        "hoy",
+        "noche",
+        "manana",
+        "mañana",
+        "tarde",
+        "ahora",
+        "linea",
+        "línea",
+        "presencial",
+        "mujeres",
+        "hombres",
+        "reunion",
+        "reunión",
+        "reuniones",
+        "esta",
+        "cerca",
     ];
     WORDS.contains(&word)
         || crate::clock::weekday_from_name(word).is_some()
@@ -442,6 +459,7 @@ impl Query {
             ("american", "sign", "language") => Some(Term::Type(TypeWant::Language(
                 "American Sign Language".into(),
             ))),
+            ("fin", "de", "semana") => Some(Term::Days(&[Weekday::Sat, Weekday::Sun])),
             _ => None,
         };
         if let Some(term) = phrase3 {
@@ -470,6 +488,21 @@ impl Query {
                 Some(Term::DayPart(DaySpec::Today, TimeWindow::AFTERNOON, true))
             }
             ("this", "evening") => Some(Term::DayPart(DaySpec::Today, TimeWindow::EVENING, true)),
+            // Spanish: "esta noche", "en línea", "por la mañana" (a lone "mañana" is tomorrow).
+            ("esta", "noche") => Some(Term::DayPart(DaySpec::Today, TimeWindow::EVENING, true)),
+            ("esta", "tarde") => Some(Term::DayPart(DaySpec::Today, TimeWindow::AFTERNOON, true)),
+            ("esta", "manana" | "mañana") => {
+                Some(Term::DayPart(DaySpec::Today, TimeWindow::MORNING, false))
+            }
+            ("la", "manana" | "mañana") => Some(Term::Part(TimeWindow::MORNING, false)),
+            ("en", "linea" | "línea") => Some(Term::Attend(AttendanceWant::Online)),
+            ("en", "persona") => Some(Term::Attend(AttendanceWant::InPerson)),
+            ("alcoholicos" | "alcohólicos", "anonimos" | "anónimos") => {
+                Some(Term::Fellowship(Fellowship::Aa))
+            }
+            ("narcoticos" | "narcóticos", "anonimos" | "anónimos") => {
+                Some(Term::Fellowship(Fellowship::Na))
+            }
             _ => None,
         };
         if let Some(term) = phrase2 {
@@ -489,6 +522,7 @@ impl Query {
                 | "by"
                 | "until"
                 | "till"
+                | "las"
         );
         if let Some((mut clock, taken)) = read_clock(w, next, after_preposition) {
             clock.bound = match prev {
@@ -520,7 +554,22 @@ impl Query {
             "lunch" | "lunchtime" | "midday" => Term::Part(TimeWindow::LUNCH, true),
             "afternoon" | "afternoons" => Term::Part(TimeWindow::AFTERNOON, true),
             "evening" | "evenings" | "night" | "nights" => Term::Part(TimeWindow::EVENING, true),
-            "now" | "asap" | "soon" | "immediately" => Term::Now,
+            "now" | "asap" | "soon" | "immediately" | "ahora" | "ahorita" => Term::Now,
+            "hoy" => Term::Day(DaySpec::Today),
+            "manana" | "mañana" => Term::Day(DaySpec::Tomorrow),
+            "tarde" | "tardes" => Term::Part(TimeWindow::AFTERNOON, true),
+            "noche" | "noches" => Term::Part(TimeWindow::EVENING, true),
+            "mediodia" | "mediodía" => Term::Part(TimeWindow::LUNCH, true),
+            "presencial" | "presenciales" => Term::Attend(AttendanceWant::InPerson),
+            "hibrida" | "híbrida" | "hibridas" | "híbridas" => {
+                Term::Attend(AttendanceWant::Hybrid)
+            }
+            "mujeres" | "mujer" => Term::Type(TypeWant::Women),
+            "hombres" | "hombre" => Term::Type(TypeWant::Men),
+            "jovenes" | "jóvenes" => Term::Type(TypeWant::YoungPeople),
+            "principiantes" | "novatos" => Term::Type(TypeWant::Beginners),
+            "proxima" | "próxima" | "siguiente" => Term::Order(Order::Soonest),
+            "cercana" | "cercanas" | "cerca" => Term::Order(Order::Nearest),
             "next" | "soonest" | "earliest" => Term::Order(Order::Soonest),
             "nearest" | "closest" => Term::Order(Order::Nearest),
             "online" | "zoom" | "virtual" | "remote" | "remotely" | "video" | "internet" => {
@@ -863,6 +912,37 @@ mod tests {
         assert_eq!(parse("weekdays").days.len(), 5);
         assert!(parse("I sat down").days.is_empty());
         assert_eq!(parse("on sat").days, vec![DaySpec::Weekday(Weekday::Sat)]);
+    }
+
+    #[test]
+    fn spanish_queries() {
+        let q = parse("reunión de AA esta noche en línea");
+        assert_eq!(q.fellowships, vec![Fellowship::Aa]);
+        assert_eq!(q.days, vec![DaySpec::Today]);
+        assert_eq!(q.times, vec![TimeWindow::EVENING]);
+        assert_eq!(q.attendance, Some(AttendanceWant::Online));
+        let q = parse("reuniones de mujeres el sábado por la mañana");
+        assert_eq!(q.types, vec![TypeWant::Women]);
+        assert_eq!(q.days, vec![DaySpec::Weekday(Weekday::Sat)]);
+        assert_eq!(q.times, vec![TimeWindow::MORNING]);
+        let q = parse("narcóticos anónimos mañana a las 7 de la tarde presencial");
+        assert_eq!(q.fellowships, vec![Fellowship::Na]);
+        assert_eq!(q.days, vec![DaySpec::Tomorrow]);
+        assert_eq!(q.times, vec![TimeWindow::new(18 * 60 + 45, 19 * 60 + 46)]);
+        assert_eq!(q.attendance, Some(AttendanceWant::InPerson));
+        assert_eq!(parse("el fin de semana").days.len(), 2);
+        assert_eq!(
+            parse("miercoles").days,
+            vec![DaySpec::Weekday(Weekday::Wed)]
+        );
+        assert_eq!(
+            parse("necesito una reunión ahora").starting_within_minutes,
+            Some(NOW_WINDOW_MINUTES)
+        );
+        assert_eq!(
+            parse("reuniones en español").types,
+            vec![TypeWant::Language("Spanish".into())]
+        );
     }
 
     #[test]
