@@ -232,24 +232,30 @@ fn broken_content_is_refused_with_the_file_and_entry_named() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-#[test]
-fn terminal_chat_uses_the_same_core_and_numbers_pick_follow_ups() {
+/// What the terminal chat (no tokens) prints for these lines typed in, one after another.
+fn terminal_chat(lines: &[&str]) -> String {
     let mut child = bot()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .env_remove("TELOXIDE_TOKEN")
         .env_remove("DISCORD_TOKEN")
+        .env_remove("RECOVERY_BOT_LANG")
         .spawn()
         .unwrap();
     child
         .stdin
         .take()
         .unwrap()
-        .write_all("hi\n1\nkms\n/quit\n".as_bytes())
+        .write_all(format!("{}\n", lines.join("\n")).as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn terminal_chat_uses_the_same_core_and_numbers_pick_follow_ups() {
+    let text = terminal_chat(&["hi", "1", "kms", "/quit"]);
     assert!(text.contains("[1] What is recovery?"), "{text}");
     assert!(
         text.contains("self-directed life"),
@@ -262,31 +268,14 @@ fn terminal_chat_uses_the_same_core_and_numbers_pick_follow_ups() {
 /// through the same `App` as the platforms, answered in Spanish where the content has it.
 #[test]
 fn a_conversation_in_spanish_is_answered_in_spanish() {
-    let mut child = bot()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .env_remove("TELOXIDE_TOKEN")
-        .env_remove("DISCORD_TOKEN")
-        .env_remove("RECOVERY_BOT_LANG")
-        .spawn()
-        .unwrap();
-    let said = [
+    let text = terminal_chat(&[
         "¿qué es la recuperación?",
         "recuérdame todos los días a las 8 de la mañana en America/Mexico_City",
         "estado de mi recordatorio",
         "para los recordatorios",
         "busco una reunión de AA esta noche",
         "/quit",
-    ];
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}\n", said.join("\n")).as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
+    ]);
     for expected in [
         "la recuperación es un proceso de cambio",
         "Recordatorio diario activado: todos los días a las 08:00, hora de America/Mexico_City",
