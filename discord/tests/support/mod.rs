@@ -27,6 +27,13 @@ use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+// Shared with the other platform's fake; a test that includes both fakes has two copies of it.
+#[allow(clippy::duplicate_mod)]
+#[path = "../../../test-support/faults.rs"]
+mod faults;
+pub use faults::Fault;
+use faults::{Dropped, Faults};
+
 pub const BOT: u64 = 1000;
 pub const APP: u64 = 2000;
 pub const GUILD: u64 = 3000;
@@ -49,30 +56,6 @@ pub struct Recorded {
     pub status: u16,
 }
 
-/// A platform fault, met by the requests that send something (messages, interaction answers and
-/// follow-ups; opening a DM channel is not one); the gateway stays up, so that events keep coming in during
-/// the fault.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Fault {
-    /// 500 Internal Server Error.
-    ServerError,
-    /// The connection is closed without an answer before anything is posted.
-    DropBefore,
-    /// The message is posted, then the connection is closed without an answer.
-    DropAfter,
-    /// The answer comes this late.
-    Slow(Duration),
-    /// 429 with `retry_after` (header and body) until this instant, as Discord does for a limited route.
-    RateLimited { until: Instant },
-}
-
-/// The fault in force, and for how many more sends (`None`: until [`FakeDiscord::recover`]).
-#[derive(Default)]
-struct Faults {
-    fault: Option<Fault>,
-    left: Option<u32>,
-}
-
 /// A message the fake posted.
 #[derive(Debug, Clone)]
 pub struct Posted {
@@ -81,18 +64,6 @@ pub struct Posted {
     pub message: Value,
     pub at: Instant,
 }
-
-/// The fake closed the connection without an answer.
-#[derive(Debug)]
-struct Dropped;
-
-impl std::fmt::Display for Dropped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by the fake")
-    }
-}
-
-impl std::error::Error for Dropped {}
 
 #[derive(Default)]
 struct State {
@@ -175,18 +146,12 @@ impl FakeDiscord {
 
     /// Every send meets `fault` until [`FakeDiscord::recover`].
     pub fn fault(&self, fault: Fault) {
-        *self.state.faults.lock().unwrap() = Faults {
-            fault: Some(fault),
-            left: None,
-        };
+        *self.state.faults.lock().unwrap() = Faults::always(fault);
     }
 
     /// The next `times` sends meet `fault`.
     pub fn fault_next(&self, fault: Fault, times: u32) {
-        *self.state.faults.lock().unwrap() = Faults {
-            fault: Some(fault),
-            left: Some(times),
-        };
+        *self.state.faults.lock().unwrap() = Faults::next(fault, times);
     }
 
     /// Sends get 429 for `window` from now.
@@ -529,21 +494,7 @@ fn is_send(method: &str, segments: &[&str]) -> bool {
 
 /// The fault a send meets now, counting it down.
 fn take_fault(state: &State) -> Option<Fault> {
-    let mut faults = state.faults.lock().unwrap();
-    let fault = faults.fault?;
-    if let Fault::RateLimited { until } = fault
-        && Instant::now() >= until
-    {
-        *faults = Faults::default();
-        return None;
-    }
-    if let Some(left) = &mut faults.left {
-        *left -= 1;
-        if *left == 0 {
-            *faults = Faults::default();
-        }
-    }
-    Some(fault)
+    state.faults.lock().unwrap().take()
 }
 
 async fn handle(

@@ -18,6 +18,13 @@ use telegram::{Outbox, Telegram, TelegramConfig};
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
+// Shared with the other platform's fake; a test that includes both fakes has two copies of it.
+#[allow(clippy::duplicate_mod)]
+#[path = "../../../test-support/faults.rs"]
+mod faults;
+pub use faults::Fault;
+use faults::{Dropped, Faults};
+
 /// The fake bot's id and username.
 pub const BOT_ID: i64 = 4242;
 pub const BOT_USERNAME: &str = "recovery_test_bot";
@@ -46,41 +53,6 @@ impl Call {
         self.body["text"].as_str().unwrap_or("")
     }
 }
-
-/// A platform fault met by sendMessage in every chat; getUpdates stays up, so that messages keep coming in
-/// during the fault.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Fault {
-    /// 500 Internal Server Error.
-    ServerError,
-    /// The connection is closed without an answer before the message is taken.
-    DropBefore,
-    /// The message is posted, then the connection is closed without an answer.
-    DropAfter,
-    /// The answer comes this late.
-    Slow(Duration),
-    /// 429 with `retry_after` until this instant.
-    RateLimited { until: Instant },
-}
-
-/// The fault in force, and for how many more sends (`None`: until [`FakeApi::recover`]).
-#[derive(Default)]
-struct Faults {
-    fault: Option<Fault>,
-    left: Option<u32>,
-}
-
-/// The fake closed the connection without an answer.
-#[derive(Debug)]
-struct Dropped;
-
-impl std::fmt::Display for Dropped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by the fake")
-    }
-}
-
-impl std::error::Error for Dropped {}
 
 /// A scripted answer to the next sendMessage in a chat.
 #[derive(Debug, Clone, Copy)]
@@ -192,22 +164,7 @@ async fn serve_request(
 
 /// The fault a sendMessage meets now, counting it down.
 fn take_fault(state: &FakeState) -> Option<Fault> {
-    let mut inner = state.inner.lock().unwrap();
-    let faults = &mut inner.faults;
-    let fault = faults.fault?;
-    if let Fault::RateLimited { until } = fault
-        && Instant::now() >= until
-    {
-        *faults = Faults::default();
-        return None;
-    }
-    if let Some(left) = &mut faults.left {
-        *left -= 1;
-        if *left == 0 {
-            *faults = Faults::default();
-        }
-    }
-    Some(fault)
+    state.inner.lock().unwrap().faults.take()
 }
 
 async fn api(
@@ -513,18 +470,12 @@ impl FakeApi {
 
     /// Every sendMessage meets `fault` until [`FakeApi::recover`].
     pub fn fault(&self, fault: Fault) {
-        self.state.inner.lock().unwrap().faults = Faults {
-            fault: Some(fault),
-            left: None,
-        };
+        self.state.inner.lock().unwrap().faults = Faults::always(fault);
     }
 
     /// The next `times` sendMessage calls meet `fault`.
     pub fn fault_next(&self, fault: Fault, times: u32) {
-        self.state.inner.lock().unwrap().faults = Faults {
-            fault: Some(fault),
-            left: Some(times),
-        };
+        self.state.inner.lock().unwrap().faults = Faults::next(fault, times);
     }
 
     /// sendMessage gets 429 for `window` from now.
