@@ -305,8 +305,8 @@ impl Core {
         &self.reminders
     }
 
-    /// What a reminder request came to, said in `language`: the reminder replies are English for now, so
-    /// in another language they follow the notice that says so in it (with the crisis line).
+    /// What a reminder request came to, said in `language` where the reply is translated into it; otherwise
+    /// the English reply follows the notice that says so in `language` (with the crisis line).
     pub fn say_reminder(
         &self,
         outcome: &ReminderOutcome,

@@ -97,7 +97,7 @@ impl Vars {
 #[derive(Debug, Clone)]
 pub struct ReminderContent {
     /// Each message in English, and in the other languages it is translated into.
-    messages: HashMap<(String, Language), Template>,
+    messages: HashMap<(&'static str, Language), Template>,
     /// The Recovery Month series, one per day of `month`.
     series: Vec<DailyText>,
     month: u32,
@@ -172,7 +172,7 @@ impl ReminderContent {
                 Some(code) => Language::from_code(code)
                     .ok_or_else(|| entry_err(&m.id, format!("unknown language {code:?}")))?,
             };
-            let Some((_, allowed)) = MESSAGES.iter().find(|(id, _)| *id == m.id) else {
+            let Some(&(id, allowed)) = MESSAGES.iter().find(|(id, _)| *id == m.id) else {
                 return Err(entry_err(
                     &m.id,
                     format!(
@@ -181,7 +181,7 @@ impl ReminderContent {
                     ),
                 ));
             };
-            let key = (m.id.clone(), language);
+            let key = (id, language);
             if messages.contains_key(&key) {
                 return Err(entry_err(
                     &m.id,
@@ -235,7 +235,7 @@ impl ReminderContent {
             );
         }
         for (id, _) in MESSAGES {
-            if !messages.contains_key(&(id.to_string(), Language::English)) {
+            if !messages.contains_key(&(id, Language::English)) {
                 return Err(file_err(format!("message {id:?} is missing")));
             }
         }
@@ -451,21 +451,22 @@ impl ReminderContent {
     }
 
     /// `language` if message `id` is translated into it, otherwise English.
-    fn language_of(&self, id: &str, language: Language) -> Language {
-        if self.messages.contains_key(&(id.to_string(), language)) {
+    fn language_of(&self, id: &'static str, language: Language) -> Language {
+        if self.messages.contains_key(&(id, language)) {
             language
         } else {
             Language::English
         }
     }
 
+    /// Message `id` in `language` (English, or one that [`ReminderContent::language_of`] found), filled in.
     fn message(
         &self,
-        id: &str,
+        id: &'static str,
         vars: &Vars,
         language: Language,
     ) -> (Vec<Block>, Vec<FollowUp>, Vec<SourceRef>) {
-        let m = &self.messages[&(id.to_string(), self.language_of(id, language))];
+        let m = &self.messages[&(id, language)];
         let blocks = m
             .blocks
             .iter()
