@@ -177,17 +177,7 @@ pub fn train(bot: &Core, corpus: &Corpus, options: &Options, trained: &str) -> T
         .map(|r| bot.classify_by_rules(&r.text))
         .collect();
 
-    // Stratified folds: within each label, rows go round the folds in corpus order.
-    let mut seen: BTreeMap<Label, usize> = BTreeMap::new();
-    let fold_of: Vec<usize> = corpus
-        .rows
-        .iter()
-        .map(|r| {
-            let n = seen.entry(r.label).or_default();
-            *n += 1;
-            *n % options.folds
-        })
-        .collect();
+    let fold_of = writer_folds(&corpus.rows, options.folds);
     let mut held_out: Vec<Option<Scores>> = vec![None; examples.len()];
     for fold in 0..options.folds {
         let train: Vec<&Example> = examples
@@ -235,6 +225,34 @@ pub fn train(bot: &Core, corpus: &Corpus, options: &Options, trained: &str) -> T
         model: Model::quantize(header, &weights.rows, weights.bias),
         cross_validation,
     }
+}
+
+/// Folds by writer: every row of a corpus file goes to the same fold, so each row is scored by a model that
+/// never read its writer's habits, as users' messages will be. Files go, largest first, to the fold with the
+/// fewest rows so far (ties to the lowest fold): deterministic, and the folds stay near the same size.
+fn writer_folds(rows: &[Row], folds: usize) -> Vec<usize> {
+    let file = |row: &Row| -> String {
+        row.origin
+            .rsplit_once(':')
+            .map_or(row.origin.as_str(), |(file, _)| file)
+            .to_string()
+    };
+    let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
+    for row in rows {
+        *sizes.entry(file(row)).or_default() += 1;
+    }
+    let mut files: Vec<(String, usize)> = sizes.into_iter().collect();
+    files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut filled = vec![0usize; folds.max(1)];
+    let mut fold_of_file: BTreeMap<String, usize> = BTreeMap::new();
+    for (name, size) in files {
+        let fold = (0..filled.len())
+            .min_by_key(|&f| (filled[f], f))
+            .expect("at least one fold");
+        filled[fold] += size;
+        fold_of_file.insert(name, fold);
+    }
+    rows.iter().map(|row| fold_of_file[&file(row)]).collect()
 }
 
 /// The highest thresholds at which rules-or-model keeps the recall goals on held-out scores: first crisis,
@@ -506,6 +524,36 @@ mod tests {
         assert_eq!(model.header().corpus_fingerprint, corpus.fingerprint());
         let t = model.header();
         assert!((0.005..=0.5).contains(&t.crisis_threshold), "{t:?}");
+    }
+
+    #[test]
+    fn each_writer_stays_in_one_fold_and_the_folds_are_balanced() {
+        let big = CORPUS.lines().take(6).collect::<Vec<_>>().join("\n");
+        let small = CORPUS.lines().skip(6).collect::<Vec<_>>().join("\n");
+        let corpus = Corpus::from_texts([
+            ("a.tsv", big.as_str()),
+            ("b.tsv", small.as_str()),
+            ("c.tsv", CORPUS),
+        ])
+        .unwrap();
+        let folds = writer_folds(&corpus.rows, 2);
+        let fold_of = |file: &str| -> Vec<usize> {
+            corpus
+                .rows
+                .iter()
+                .zip(&folds)
+                .filter(|(r, _)| r.origin.starts_with(file))
+                .map(|(_, f)| *f)
+                .collect()
+        };
+        let (a, b, c) = (fold_of("a.tsv"), fold_of("b.tsv"), fold_of("c.tsv"));
+        assert!(a.iter().chain(&b).chain(&c).all(|&f| f < 2));
+        for rows in [&a, &b, &c] {
+            assert!(rows.iter().all(|f| *f == rows[0]), "{folds:?}");
+        }
+        // The largest file (10 rows) alone in one fold; the other two (6 and 4) together in the other.
+        assert_ne!(c[0], a[0]);
+        assert_eq!(a[0], b[0]);
     }
 
     #[test]
