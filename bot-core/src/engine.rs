@@ -169,9 +169,10 @@ impl Thresholds {
     /// a story or someone else's news ("my mom's gonna kill me lol", "lost my buddy to suicide in 2015"). In
     /// cross-validation, 0.01 took about a seventh of the false crisis replies away at the same recall (BENCHMARKS.md).
     pub const RULE_FLOOR: f32 = 0.01;
-    /// When no rule matched, the model's probability at which it chooses a meeting search, a principle or
-    /// overdose information (never a reminder: that changes what is stored). Cross-validated 6-way accuracy
-    /// on train: 0.896 at 0.85, 0.900 at 0.6, 0.901 at 0.4 (crisis figures unchanged).
+    /// When no rule matched, the model's probability at which it chooses a meeting search, a principle,
+    /// overdose information or a reminder (whose answer then only explains how to ask: nothing is stored on
+    /// the model's word). Cross-validated 6-way accuracy on train: 0.896 at 0.85, 0.900 at 0.6, 0.901 at 0.4
+    /// (crisis figures unchanged).
     pub const CHOOSE_AN_INTENT: f32 = 0.4;
 }
 
@@ -245,6 +246,9 @@ struct Reading {
     /// The language it is written in, when its words tell (with `Precision::Entry` only).
     language: Option<Language>,
 }
+
+/// How a route's rule names the model when the model, not a rule, chose the intent (`model:crisis`).
+const MODEL_RULE: &str = "model:";
 
 /// Why a message got the answer it got, before the answer is built.
 struct Route<'t> {
@@ -467,8 +471,8 @@ impl Core {
     /// - overdose now if the model's probability of it reaches its threshold and is above its probability of a
     ///   crisis;
     /// - crisis if the model's probability of someone at risk reaches its threshold;
-    /// - when no rule matched, a meeting search, a principle or overdose information if the model is sure
-    ///   enough ([`Thresholds::CHOOSE_AN_INTENT`]).
+    /// - when no rule matched, a meeting search, a principle, overdose information or a reminder if the model
+    ///   is sure enough ([`Thresholds::CHOOSE_AN_INTENT`]).
     ///
     /// When a command, or a rule of an everyday intent, read the message (a reminder request, a meeting search,
     /// a question about a principle), that is evidence too: the model then raises the message only at
@@ -514,7 +518,10 @@ impl Core {
         }
         let best = scores.best();
         if rules.silent
-            && matches!(best, Label::Overdose | Label::Meeting | Label::Principle)
+            && matches!(
+                best,
+                Label::Overdose | Label::Meeting | Label::Principle | Label::Reminder
+            )
             && scores.of(best) >= Thresholds::CHOOSE_AN_INTENT
         {
             return Classification {
@@ -612,12 +619,21 @@ impl Core {
     pub fn understand(&self, text: &str, context: &ChatContext) -> Understood {
         let (route, language) = self.route(text, context);
         let reminders = self.content.intent(Intent::Reminder);
+        // A reminder that only the model read ("ponme el mensaje de buenos días a las 6"): how to ask, and
+        // nothing stored or changed on its word.
+        let chosen_by_model = route.rule.starts_with(MODEL_RULE);
         let reminder = (route.intent == Intent::Reminder)
             .then(|| route.entries.iter().find(|(i, _)| *i == Intent::Reminder))
             .flatten()
             .map(|&(_, entry)| {
-                self.reminder_reader
-                    .read(text, &reminders.entries[entry].id)
+                let action = self
+                    .reminder_reader
+                    .read(text, &reminders.entries[entry].id);
+                if chosen_by_model && action.changes() {
+                    ReminderAction::Help
+                } else {
+                    action
+                }
             });
         Understood {
             country: route.named_country,
@@ -787,7 +803,7 @@ impl Core {
             }
             return Route {
                 intent,
-                rule: format!("model:{label}"),
+                rule: format!("{MODEL_RULE}{label}"),
                 entries,
                 query,
                 written_in: language,
@@ -1112,6 +1128,42 @@ mod tests {
         assert_eq!(still, Classification::overdose_now());
         let calm = Core::combine(overdose_now, &scores(Label::Other, 0.99), T);
         assert_eq!(calm, Classification::overdose_now());
+    }
+
+    #[test]
+    fn a_reminder_only_the_model_reads_is_explained_and_changes_nothing() {
+        let silent = RulesReading {
+            silent: true,
+            ..reading(Classification::other())
+        };
+        let chosen = Core::combine(silent, &scores(Label::Reminder, 0.9), T);
+        assert_eq!(chosen.intent, Intent::Reminder);
+        let mut split = Scores::certain(Label::Other);
+        split.0[Label::ALL
+            .iter()
+            .position(|l| *l == Label::Reminder)
+            .unwrap()] = 0.35;
+        split.0[Label::ALL.len() - 1] = 0.65;
+        let unsure = Core::combine(silent, &split, T);
+        assert_eq!(unsure, Classification::other());
+
+        let bot = Core::embedded().unwrap();
+        let context = ChatContext::new(
+            Platform::Terminal,
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        );
+        // No rule reads a reminder here; the model does, and the time in it is not stored on its word.
+        let by_model = "ponme el mensaje de buenos días a las 6 que entro a trabajar temprano";
+        let understood = bot.understand(by_model, &context);
+        assert_eq!(understood.reminder, Some(ReminderAction::Help));
+        assert_eq!(understood.reply.intent, Intent::Reminder);
+        // A request the rules read still sets the reminder.
+        let by_rule = bot.understand("recuérdame todos los días a las 6", &context);
+        assert!(
+            matches!(by_rule.reminder, Some(ReminderAction::Set { .. })),
+            "{:?}",
+            by_rule.reminder
+        );
     }
 
     #[test]
