@@ -231,28 +231,30 @@ pub fn train(bot: &Core, corpus: &Corpus, options: &Options, trained: &str) -> T
 /// never read its writer's habits, as users' messages will be. Files go, largest first, to the fold with the
 /// fewest rows so far (ties to the lowest fold): deterministic, and the folds stay near the same size.
 fn writer_folds(rows: &[Row], folds: usize) -> Vec<usize> {
-    let file = |row: &Row| -> String {
-        row.origin
-            .rsplit_once(':')
-            .map_or(row.origin.as_str(), |(file, _)| file)
-            .to_string()
-    };
-    let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
-    for row in rows {
-        *sizes.entry(file(row)).or_default() += 1;
+    let files: Vec<&str> = rows
+        .iter()
+        .map(|row| {
+            row.origin
+                .rsplit_once(':')
+                .map_or(row.origin.as_str(), |(file, _)| file)
+        })
+        .collect();
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for &file in &files {
+        *sizes.entry(file).or_default() += 1;
     }
-    let mut files: Vec<(String, usize)> = sizes.into_iter().collect();
-    files.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut by_size: Vec<(&str, usize)> = sizes.into_iter().collect();
+    by_size.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let mut filled = vec![0usize; folds.max(1)];
-    let mut fold_of_file: BTreeMap<String, usize> = BTreeMap::new();
-    for (name, size) in files {
+    let mut fold_of_file: BTreeMap<&str, usize> = BTreeMap::new();
+    for (file, size) in by_size {
         let fold = (0..filled.len())
             .min_by_key(|&f| (filled[f], f))
             .expect("at least one fold");
         filled[fold] += size;
-        fold_of_file.insert(name, fold);
+        fold_of_file.insert(file, fold);
     }
-    rows.iter().map(|row| fold_of_file[&file(row)]).collect()
+    files.iter().map(|file| fold_of_file[file]).collect()
 }
 
 /// The highest thresholds at which rules-or-model keeps the recall goals on held-out scores: first crisis,
