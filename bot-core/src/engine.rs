@@ -162,9 +162,10 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    /// The model's probability at which it raises a message that a command or an everyday rule read (0.1 to 0.5
-    /// did alike in cross-validation; 0.5 missed the most).
-    pub const OVER_A_RULE: f32 = 0.2;
+    /// The model's probability at which it raises a command's words (`/remind status`: often one word, whose few
+    /// character n-grams can reach the crisis threshold on their own) or a message a reminder rule read (an
+    /// action on the person's own data: "forget everything about me" reads 0.06 crisis).
+    pub const OVER_AN_ACTION: f32 = 0.2;
     /// Below this probability of any emergency, the model overrules an emergency rule: the phrase was a joke,
     /// a story or someone else's news ("my mom's gonna kill me lol", "lost my buddy to suicide in 2015"). In
     /// cross-validation, 0.01 took about a seventh of the false crisis replies away at the same recall (BENCHMARKS.md).
@@ -187,7 +188,8 @@ pub struct RulesReading {
     pub without_emergency: Classification,
     /// No rule matched (besides those the model overrules): the model may choose a non-urgent intent.
     pub silent: bool,
-    /// A command read the message.
+    /// The words of a command: the model raises them only at [`Thresholds::OVER_AN_ACTION`], as a reminder
+    /// rule's reading.
     pub command: bool,
     /// The rules' crisis is told as a story that is over (`[past_story]`): the model overrules every crisis rule
     /// when it reads no one at risk, at its own thresholds.
@@ -470,16 +472,15 @@ impl Core {
     ///   reading stands;
     /// - overdose now if the model's probability of it reaches its threshold and is above its probability of a
     ///   crisis;
-    /// - crisis if the model's probability of someone at risk reaches its threshold;
+    /// - crisis if the model's probability of someone at risk reaches its threshold (and overdose now as well
+    ///   when that probability reaches its own: both answers, the crisis lines first);
     /// - when no rule matched, a meeting search, a principle, overdose information or a reminder if the model
     ///   is sure enough ([`Thresholds::CHOOSE_AN_INTENT`]).
     ///
-    /// When a command, or a rule of an everyday intent, read the message (a reminder request, a meeting search,
-    /// a question about a principle), that is evidence too: the model then raises the message only at
-    /// [`Thresholds::OVER_A_RULE`] or above. So does overdose information for a crisis: its answers carry the 911
-    /// line, but a person hit by a partner who "won't call the cops" needs the crisis answer, not the Good
-    /// Samaritan law. (Blocking the crisis outright there cost 0.4 points of cross-validated false crisis at the
-    /// same recall.)
+    /// The same thresholds hold when a rule read a meeting search, a principle or overdose information ("is there
+    /// a meeting near the bridge? i'm standing on it"): a higher bar there (0.2) cost 0.4 points of
+    /// cross-validated false crisis at the same recall, with folds by writer (BENCHMARKS.md). The words of a
+    /// command and a reminder rule's reading need [`Thresholds::OVER_AN_ACTION`].
     pub fn combine(rules: RulesReading, scores: &Scores, t: Thresholds) -> Classification {
         if rules.said.emergency() && !(rules.overrulable && Core::overrules(&rules, scores, t)) {
             // An overdose happening now that the model reads as someone at risk ("took all my pills on
@@ -495,26 +496,23 @@ impl Core {
             }
             return rules.said;
         }
-        let rules_say = rules.without_emergency;
-        let read_by_rule = rules.command || everyday(rules_say);
-        let bar = |threshold: f32, over: bool| {
-            if over {
-                threshold.max(Thresholds::OVER_A_RULE)
-            } else {
-                threshold
+        let t = if rules.command || rules.without_emergency.intent == Intent::Reminder {
+            Thresholds {
+                crisis: t.crisis.max(Thresholds::OVER_AN_ACTION),
+                overdose_now: t.overdose_now.max(Thresholds::OVER_AN_ACTION),
             }
+        } else {
+            t
         };
         let overdose_now = scores.of(Label::OverdoseNow);
-        if overdose_now >= bar(t.overdose_now, read_by_rule) && overdose_now >= scores.crisis() {
+        if overdose_now >= t.overdose_now && overdose_now >= scores.crisis() {
             return Classification::overdose_now();
         }
-        if scores.crisis()
-            >= bar(
-                t.crisis,
-                read_by_rule || rules_say.intent == Intent::Overdose,
-            )
-        {
-            return Classification::crisis();
+        if scores.crisis() >= t.crisis {
+            return Classification {
+                overdose_now: overdose_now >= t.overdose_now,
+                ..Classification::crisis()
+            };
         }
         let best = scores.best();
         if rules.silent
@@ -530,7 +528,7 @@ impl Core {
                 overdose_now: false,
             };
         }
-        rules_say
+        rules.without_emergency
     }
 
     /// Whether the model is sure enough that nobody is at risk to overrule an emergency rule: below
@@ -794,12 +792,22 @@ impl Core {
                 (entry, scores.best())
             };
             let mut entries = vec![(intent, entry)];
-            // With an overdose the rules found (happening now, or a question such as using alone tonight), its
-            // answer follows the crisis lines.
-            if let (Intent::Crisis, Some(d)) = (intent, matched.decision)
-                && d.intent == Intent::Overdose
-            {
-                entries.push((d.intent, d.entry));
+            // With an overdose the rules found (happening now, or a question such as using alone tonight), or
+            // one happening now that the model read, its answer follows the crisis lines.
+            if intent == Intent::Crisis {
+                let overdose = self.content.intent(Intent::Overdose);
+                match matched.decision {
+                    Some(d) if d.intent == Intent::Overdose => entries.push((d.intent, d.entry)),
+                    _ if combined.overdose_now => entries.push((
+                        Intent::Overdose,
+                        self.classifier
+                            .best_topic_where(Intent::Overdose, text, |e| {
+                                overdose.entries[e].urgent
+                            })
+                            .unwrap_or_else(|| overdose.now_entry.expect("validated at load")),
+                    )),
+                    _ => {}
+                }
             }
             return Route {
                 intent,
@@ -1050,16 +1058,6 @@ impl Core {
     }
 }
 
-/// Reminders, meetings and principles: what a rule of these intents reads is evidence against an emergency.
-/// (Not overdose information: "how long after narcan should he wake up? it's been 3 minutes" is an overdose
-/// happening now.)
-fn everyday(rules: Classification) -> bool {
-    matches!(
-        rules.intent,
-        Intent::Reminder | Intent::Meeting | Intent::Principle
-    )
-}
-
 /// A block of an answer, its placeholders filled: outside the US (`abroad`), the `{line}` and `{emergency}`
 /// paragraphs are the country's; `{country}` is the name of the country the message named.
 fn fill(
@@ -1164,7 +1162,7 @@ mod tests {
     }
 
     #[test]
-    fn overdose_information_gives_way_to_a_crisis_the_model_is_sure_of() {
+    fn overdose_information_gives_way_to_a_crisis_the_model_reads() {
         let information = Classification {
             intent: Intent::Overdose,
             urgent: false,
@@ -1176,9 +1174,41 @@ mod tests {
         };
         let sure = Core::combine(rules, &scores(Label::Crisis, 0.8), T);
         assert_eq!(sure, Classification::crisis());
-        // Between the threshold and the bar over a rule (crisis and someone else at risk: 0.19), the information
-        // answer stands.
-        let unsure = Core::combine(rules, &scores(Label::Crisis, 0.06), T);
-        assert_eq!(unsure, information);
+        // At the threshold, as where no rule read anything (crisis and someone else at risk: 0.05).
+        let mut at_threshold = Scores::certain(Label::Overdose);
+        at_threshold.0[Label::Crisis as usize] = 0.05;
+        at_threshold.0[Label::Overdose as usize] = 0.95;
+        assert_eq!(
+            Core::combine(rules, &at_threshold, T),
+            Classification::crisis()
+        );
+        // Below it, the information answer stands.
+        let calm = Core::combine(rules, &scores(Label::Overdose, 0.99), T);
+        assert_eq!(calm, information);
+    }
+
+    #[test]
+    fn a_crisis_the_model_reads_with_an_overdose_happening_now_gets_both_answers() {
+        let mut both = Scores::certain(Label::Crisis);
+        both.0[Label::Crisis as usize] = 0.6;
+        both.0[Label::OverdoseNow as usize] = 0.4;
+        let read = Core::combine(reading(Classification::other()), &both, T);
+        assert_eq!(read.intent, Intent::Crisis);
+        assert!(read.urgent && read.overdose_now);
+
+        let bot = Core::embedded().unwrap();
+        let context = ChatContext::new(
+            Platform::Terminal,
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        );
+        let reply = bot.respond(
+            // No rule reads this one: the model reads both.
+            "sorry for the late message, my wife got home drunk and took her sleeping tablets and I can't wake her up properly",
+            &context,
+        );
+        let text = reply.plain_text();
+        let lines = text.find("988").expect("the crisis lines");
+        let steps = text.find("naloxone").expect("the overdose steps");
+        assert!(reply.urgent && lines < steps, "{text}");
     }
 }

@@ -39,7 +39,7 @@ impl Default for Options {
             learning_rate: 0.2,
             l2: 1e-4,
             folds: 5,
-            crisis_recall: 0.965,
+            crisis_recall: 0.975,
             overdose_now_recall: 0.97,
             priors: [0.03, 0.01, 0.01, 0.05, 0.10, 0.15, 0.10, 0.55],
         }

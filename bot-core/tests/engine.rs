@@ -367,7 +367,6 @@ fn the_committed_weights_were_trained_on_the_committed_corpus() {
         corpus.fingerprint(),
         "corpus/train changed since intents/model.bin was made: run `recovery-bot train`"
     );
-    assert!(header.crisis_threshold < bot_core::Thresholds::OVER_A_RULE);
 }
 
 #[test]
