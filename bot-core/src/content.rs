@@ -125,6 +125,10 @@ pub struct Rule {
     /// The phrase is as common in jest, in stories and in news as in danger ("my mom will kill me", "lost my
     /// buddy to suicide"): the model may overrule this rule when it is all but sure nobody is at risk.
     pub overrulable: bool,
+    /// The rule reads a courtesy ("hola", "gracias"), not what the message asks: where no other rule matched,
+    /// the model may choose a meeting search, a principle, overdose information or a reminder over it, as it
+    /// does where no rule matched at all ("buenas tardes, ¿dónde hay grupos de AA en español?").
+    pub weak: bool,
 }
 
 /// One answer.
@@ -617,6 +621,7 @@ fn build_intent(
             entry,
             requires_topic: r.requires_topic,
             overrulable: r.overrulable,
+            weak: r.weak,
         });
     }
     let mut commands = Vec::with_capacity(raw.command.len());
@@ -815,6 +820,8 @@ struct RawRule {
     requires_topic: bool,
     #[serde(default)]
     overrulable: bool,
+    #[serde(default)]
+    weak: bool,
 }
 
 #[derive(Deserialize)]

@@ -162,10 +162,11 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    /// The model's probability at which it raises a command's words (`/remind status`: often one word, whose few
-    /// character n-grams can reach the crisis threshold on their own) or a message a reminder rule read (an
-    /// action on the person's own data: "forget everything about me" reads 0.06 crisis).
-    pub const OVER_AN_ACTION: f32 = 0.2;
+    /// The model's probability at which it raises a message it has little to read in, a command's words or a
+    /// single word (whose few character n-grams reach the crisis threshold on their own: "status", "idk", "bye"),
+    /// or one that a reminder rule read (an action on the person's own data: "forget everything about me" reads
+    /// 0.06 crisis).
+    pub const OVER_LITTLE_TO_READ: f32 = 0.2;
     /// Below this probability of any emergency, the model overrules an emergency rule: the phrase was a joke,
     /// a story or someone else's news ("my mom's gonna kill me lol", "lost my buddy to suicide in 2015"). In
     /// cross-validation, 0.01 took about a seventh of the false crisis replies away at the same recall (BENCHMARKS.md).
@@ -186,11 +187,11 @@ pub struct RulesReading {
     pub overrulable: bool,
     /// Their answer without the rules of an emergency: what stands when the model overrules them.
     pub without_emergency: Classification,
-    /// No rule matched (besides those the model overrules): the model may choose a non-urgent intent.
+    /// No rule matched (besides those the model overrules, and `weak` ones): the model may choose a non-urgent
+    /// intent.
     pub silent: bool,
-    /// The words of a command: the model raises them only at [`Thresholds::OVER_AN_ACTION`], as a reminder
-    /// rule's reading.
-    pub command: bool,
+    /// A command's words or a single word: the model raises them only at [`Thresholds::OVER_LITTLE_TO_READ`].
+    pub little_to_read: bool,
     /// The rules' crisis is told as a story that is over (`[past_story]`): the model overrules every crisis rule
     /// when it reads no one at risk, at its own thresholds.
     pub past_story: bool,
@@ -240,6 +241,8 @@ struct Reading {
     everyday: Option<Matched>,
     /// The rules' crisis is told as a story that is over.
     past_story: bool,
+    /// The message is one word ("idk", "status"; as written, before shorthand is spelled out).
+    one_word: bool,
     scores: Scores,
     /// The normalised text without idioms (with `Precision::Entry` only).
     text: String,
@@ -368,6 +371,7 @@ impl Core {
         if normalized.is_empty() {
             return None;
         }
+        let one_word = text.split_whitespace().nth(1).is_none();
         let stripped = self.classifier.strip_idioms(&normalized);
         let matches = self.classifier.matches(&stripped);
         let decide = |rules| {
@@ -399,6 +403,7 @@ impl Core {
             Precision::Intent => (String::new(), None, None),
         };
         Some(Reading {
+            one_word,
             matched,
             rules,
             everyday,
@@ -422,8 +427,8 @@ impl Core {
                 .everyday
                 .unwrap_or(reading.matched)
                 .decision
-                .is_none(),
-            command,
+                .is_none_or(|d| self.content.intent(d.intent).rules[d.rule].weak),
+            little_to_read: command || reading.one_word,
             past_story: reading.past_story,
         }
     }
@@ -479,8 +484,8 @@ impl Core {
     ///
     /// The same thresholds hold when a rule read a meeting search, a principle or overdose information ("is there
     /// a meeting near the bridge? i'm standing on it"): a higher bar there (0.2) cost 0.4 points of
-    /// cross-validated false crisis at the same recall, with folds by writer (BENCHMARKS.md). The words of a
-    /// command and a reminder rule's reading need [`Thresholds::OVER_AN_ACTION`].
+    /// cross-validated false crisis at the same recall, with folds by writer (BENCHMARKS.md). A command's words,
+    /// a single word and a reminder rule's reading need [`Thresholds::OVER_LITTLE_TO_READ`].
     pub fn combine(rules: RulesReading, scores: &Scores, t: Thresholds) -> Classification {
         if rules.said.emergency() && !(rules.overrulable && Core::overrules(&rules, scores, t)) {
             // An overdose happening now that the model reads as someone at risk ("took all my pills on
@@ -496,10 +501,10 @@ impl Core {
             }
             return rules.said;
         }
-        let t = if rules.command || rules.without_emergency.intent == Intent::Reminder {
+        let t = if rules.little_to_read || rules.without_emergency.intent == Intent::Reminder {
             Thresholds {
-                crisis: t.crisis.max(Thresholds::OVER_AN_ACTION),
-                overdose_now: t.overdose_now.max(Thresholds::OVER_AN_ACTION),
+                crisis: t.crisis.max(Thresholds::OVER_LITTLE_TO_READ),
+                overdose_now: t.overdose_now.max(Thresholds::OVER_LITTLE_TO_READ),
             }
         } else {
             t
@@ -556,7 +561,7 @@ impl Core {
             overrulable: false,
             without_emergency: said,
             silent: false,
-            command,
+            little_to_read: command,
             past_story: false,
         }
     }
@@ -1099,7 +1104,7 @@ mod tests {
             overrulable: false,
             without_emergency: Classification::other(),
             silent: false,
-            command: false,
+            little_to_read: false,
             past_story: false,
         }
     }
