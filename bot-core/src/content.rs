@@ -125,9 +125,10 @@ pub struct Rule {
     /// The phrase is as common in jest, in stories and in news as in danger ("my mom will kill me", "lost my
     /// buddy to suicide"): the model may overrule this rule when it is all but sure nobody is at risk.
     pub overrulable: bool,
-    /// The rule reads a courtesy ("hola", "gracias"), not what the message asks: where no other rule matched,
-    /// the model may choose a meeting search, a principle, overdose information or a reminder over it, as it
-    /// does where no rule matched at all ("buenas tardes, ¿dónde hay grupos de AA en español?").
+    /// The rule reads a courtesy ("hola", "gracias") or a bare topic word ("overdose"), not what the message
+    /// asks: where no other rule matched, the model may choose another intent over it, as it does where no rule
+    /// matched at all ("buenas tardes, ¿dónde hay grupos de AA en español?"), or everyday talk ("my uncle died
+    /// of an overdose in 2018").
     pub weak: bool,
 }
 

@@ -479,8 +479,9 @@ impl Core {
     ///   crisis;
     /// - crisis if the model's probability of someone at risk reaches its threshold (and overdose now as well
     ///   when that probability reaches its own: both answers, the crisis lines first);
-    /// - when no rule matched, a meeting search, a principle, overdose information or a reminder if the model
-    ///   is sure enough ([`Thresholds::CHOOSE_AN_INTENT`]).
+    /// - when no rule matched (or only `weak` ones), the intent the model is sure enough of
+    ///   ([`Thresholds::CHOOSE_AN_INTENT`]): a meeting search, a principle, overdose information, a reminder, or
+    ///   everyday talk over a weak rule's reading.
     ///
     /// The same thresholds hold when a rule read a meeting search, a principle or overdose information ("is there
     /// a meeting near the bridge? i'm standing on it"): a higher bar there (0.2) cost 0.4 points of
@@ -523,7 +524,11 @@ impl Core {
         if rules.silent
             && matches!(
                 best,
-                Label::Overdose | Label::Meeting | Label::Principle | Label::Reminder
+                Label::Overdose
+                    | Label::Meeting
+                    | Label::Principle
+                    | Label::Reminder
+                    | Label::Other
             )
             && scores.of(best) >= Thresholds::CHOOSE_AN_INTENT
         {

@@ -464,7 +464,7 @@ fn the_model_raises_a_crisis_over_a_meeting_or_a_principle_but_not_over_an_actio
 }
 
 #[test]
-fn a_greeting_or_thanks_does_not_hide_the_question_after_it() {
+fn a_courtesy_or_a_bare_topic_word_does_not_decide_for_the_model() {
     // Written for this test: no rule reads the question, the model does.
     for (text, intent) in [
         (
@@ -482,6 +482,12 @@ fn a_greeting_or_thanks_does_not_hide_the_question_after_it() {
     for text in ["hola", "buenas tardes", "gracias", "thanks!"] {
         assert_eq!(ask(text).intent, Intent::Other, "{text}");
     }
+    // A bare topic word is weak too: grief is not a question about safer use.
+    assert_eq!(
+        ask("my uncle died of an overdose in 2018, still miss him every day").intent,
+        Intent::Other
+    );
+    assert_eq!(ask("what is an overdose?").intent, Intent::Overdose);
 }
 
 #[test]
