@@ -491,6 +491,18 @@ fn a_courtesy_or_a_bare_topic_word_does_not_decide_for_the_model() {
 }
 
 #[test]
+fn danger_said_in_emoji_is_read() {
+    assert_eq!(
+        bot().model_input("🔪🩸 😔 🌉👋 💊"),
+        "knife blood bridge pills"
+    );
+    for text in ["🔪🩸", "🌉👋"] {
+        assert_eq!(ask(text).intent, Intent::Crisis, "{text}");
+    }
+    assert_ne!(ask("💉 flu shot today").intent, Intent::Crisis);
+}
+
+#[test]
 fn a_crisis_gets_the_lines_of_the_country_the_person_is_in() {
     let message = "i want to kill myself";
     for (code, line, emergency) in [
