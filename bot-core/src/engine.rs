@@ -781,19 +781,21 @@ impl Core {
                 None => crisis.default_entry,
             }
         };
+        // Likewise for an overdose happening now that the model read: the urgent overdose entry its topic names.
+        let overdose_now_entry = || {
+            let overdose = self.content.intent(Intent::Overdose);
+            self.classifier
+                .best_topic_where(Intent::Overdose, text, |e| overdose.entries[e].urgent)
+                .unwrap_or_else(|| overdose.now_entry.expect("validated at load"))
+        };
         if combined != rules {
             let intent = combined.intent;
             let (entry, label) = if intent == Intent::Crisis {
                 (crisis_entry(), Label::Crisis)
             } else if combined.overdose_now {
-                let overdose = self.content.intent(Intent::Overdose);
-                let entry = self
-                    .classifier
-                    .best_topic_where(Intent::Overdose, text, |e| overdose.entries[e].urgent)
-                    .unwrap_or_else(|| overdose.now_entry.expect("validated at load"));
-                (entry, Label::OverdoseNow)
+                (overdose_now_entry(), Label::OverdoseNow)
             } else {
-                // A non-urgent intent the model chose where no rule matched.
+                // A non-urgent intent the model chose where no rule (or only a weak one) matched.
                 let file = self.content.intent(intent);
                 let entry = self
                     .classifier
@@ -805,17 +807,11 @@ impl Core {
             // With an overdose the rules found (happening now, or a question such as using alone tonight), or
             // one happening now that the model read, its answer follows the crisis lines.
             if intent == Intent::Crisis {
-                let overdose = self.content.intent(Intent::Overdose);
                 match matched.decision {
                     Some(d) if d.intent == Intent::Overdose => entries.push((d.intent, d.entry)),
-                    _ if combined.overdose_now => entries.push((
-                        Intent::Overdose,
-                        self.classifier
-                            .best_topic_where(Intent::Overdose, text, |e| {
-                                overdose.entries[e].urgent
-                            })
-                            .unwrap_or_else(|| overdose.now_entry.expect("validated at load")),
-                    )),
+                    _ if combined.overdose_now => {
+                        entries.push((Intent::Overdose, overdose_now_entry()));
+                    }
                     _ => {}
                 }
             }
